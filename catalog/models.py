@@ -1,0 +1,245 @@
+"""The audiobook library: authors, series, books, genres, releases and downloads."""
+
+from django.db import models
+from django.utils import timezone
+
+from catalog.normalize import normalize_title
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=255)
+    name_normalized = models.CharField(max_length=255, db_index=True, editable=False)
+    monitored = models.BooleanField(
+        default=False, help_text="author_completion looks for this author's missing books."
+    )
+    openlibrary_id = models.CharField(max_length=32, blank=True, help_text="e.g. OL26320A")
+    goodreads_id = models.CharField(max_length=32, blank=True)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_normalized = normalize_title(self.name)
+        super().save(*args, **kwargs)
+
+
+class Series(models.Model):
+    name = models.CharField(max_length=255)
+    name_normalized = models.CharField(max_length=255, db_index=True, editable=False)
+    goodreads_id = models.CharField(max_length=32, blank=True)
+    monitored = models.BooleanField(
+        default=False, help_text="series_completion looks for this series' missing books."
+    )
+    include_fractional = models.BooleanField(
+        default=False, help_text="Also fetch in-between entries such as book 1.5 (novellas)."
+    )
+    include_omnibus = models.BooleanField(
+        default=False, help_text="Also fetch omnibus editions such as books 1-3."
+    )
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "series"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_normalized = normalize_title(self.name)
+        super().save(*args, **kwargs)
+
+
+class Genre(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    mam_category_id = models.PositiveIntegerField(
+        null=True, blank=True, unique=True, help_text="MyAnonamouse audiobook category id, e.g. 41."
+    )
+    discovery_enabled = models.BooleanField(
+        default=False, help_text="top10_discovery takes this genre's week's top ten."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Book(models.Model):
+    DISCOVERED = "discovered"
+    WANTED = "wanted"
+    DOWNLOADING = "downloading"
+    OWNED = "owned"
+    IGNORED = "ignored"
+    STATUS_CHOICES = [
+        (DISCOVERED, "Discovered"),
+        (WANTED, "Wanted"),
+        (DOWNLOADING, "Downloading"),
+        (OWNED, "Owned"),
+        (IGNORED, "Ignored"),
+    ]
+    # Where the book entered the catalog.
+    SOURCE_CHOICES = [
+        ("manual", "Added by hand"),
+        ("mam", "MyAnonamouse"),
+        ("top10", "Top 10 discovery"),
+        ("series", "Series completion"),
+        ("author", "Author completion"),
+    ]
+    # Fields the metadata jobs may write, and staff may lock.
+    METADATA_FIELDS = [
+        "title",
+        "subtitle",
+        "isbn_10",
+        "isbn_13",
+        "asin",
+        "goodreads_id",
+        "google_books_id",
+        "publisher",
+        "published_date",
+        "description",
+        "language",
+        "cover_url",
+        "page_count",
+        "series",
+        "series_position",
+        "genres",
+    ]
+
+    title = models.CharField(max_length=500)
+    title_normalized = models.CharField(max_length=500, db_index=True, editable=False)
+    subtitle = models.CharField(max_length=500, blank=True)
+    authors = models.ManyToManyField(Author, related_name="books", blank=True)
+    narrators = models.CharField(max_length=500, blank=True, help_text="Comma-separated.")
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="books"
+    )
+    series_position = models.CharField(max_length=16, blank=True, help_text='"1", "2.5", "1-3"')
+    isbn_10 = models.CharField(max_length=10, blank=True, db_index=True)
+    isbn_13 = models.CharField(max_length=13, blank=True, db_index=True)
+    asin = models.CharField(max_length=10, blank=True, db_index=True)
+    goodreads_id = models.CharField(max_length=32, blank=True, db_index=True)
+    google_books_id = models.CharField(max_length=32, blank=True)
+    publisher = models.CharField(max_length=255, blank=True)
+    published_date = models.CharField(
+        max_length=10, blank=True, help_text='ISO date, possibly partial: "2004", "2004-05".'
+    )
+    description = models.TextField(blank=True)
+    language = models.CharField(max_length=16, blank=True, help_text="ISO 639-1 code, e.g. en")
+    genres = models.ManyToManyField(Genre, related_name="books", blank=True)
+    cover_url = models.URLField(max_length=1000, blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    runtime_minutes = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=STATUS_CHOICES, default=DISCOVERED, db_index=True
+    )
+    source = models.CharField(max_length=16, choices=SOURCE_CHOICES, default="manual")
+    locked_fields = models.JSONField(
+        default=list, blank=True, help_text="Fields corrected by hand; metadata jobs leave them."
+    )
+    metadata_sources = models.JSONField(
+        default=dict, blank=True, help_text='Per field: {"source": "google_books", "at": "..."}'
+    )
+    date_added = models.DateTimeField(default=timezone.now, db_index=True)
+    metadata_refreshed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.title_normalized = normalize_title(self.title)
+        super().save(*args, **kwargs)
+
+    def is_locked(self, field):
+        return field in (self.locked_fields or [])
+
+    @property
+    def isbn(self):
+        return self.isbn_13 or self.isbn_10
+
+
+class Release(models.Model):
+    """A torrent seen on MyAnonamouse."""
+
+    mam_id = models.PositiveBigIntegerField(unique=True)
+    title = models.CharField(max_length=500)
+    author_text = models.CharField(max_length=500, blank=True)
+    narrator_text = models.CharField(max_length=500, blank=True)
+    series_text = models.CharField(max_length=500, blank=True)
+    series_position = models.CharField(max_length=16, blank=True)
+    format = models.CharField(max_length=32, blank=True, help_text='"m4b", "mp3", "m4b mp3"')
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    seeders = models.PositiveIntegerField(default=0)
+    leechers = models.PositiveIntegerField(default=0)
+    times_snatched = models.PositiveIntegerField(default=0)
+    category_id = models.PositiveIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    isbn = models.CharField(max_length=13, blank=True)
+    added_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    book = models.ForeignKey(
+        Book, null=True, blank=True, on_delete=models.SET_NULL, related_name="releases"
+    )
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-added_at"]
+
+    def __str__(self):
+        return f"{self.title} [{self.format or '?'}] (MAM {self.mam_id})"
+
+
+class Download(models.Model):
+    QUEUED = "queued"
+    SENT = "sent"
+    DRY_RUN = "dry_run"
+    FAILED = "failed"
+    COMPLETED = "completed"
+    STATUS_CHOICES = [
+        (QUEUED, "Queued"),
+        (SENT, "Sent to client"),
+        (DRY_RUN, "Dry run (not sent)"),
+        (FAILED, "Failed"),
+        (COMPLETED, "Completed"),
+    ]
+    ACTIVE_STATUSES = (QUEUED, SENT, COMPLETED)
+
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="downloads")
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="downloads")
+    client_hash = models.CharField(max_length=64, blank=True, help_text="The torrent's info hash.")
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=QUEUED)
+    requested_at = models.DateTimeField(default=timezone.now)
+    error_message = models.TextField(blank=True)
+    task_name = models.CharField(max_length=64, blank=True, help_text="The job that sent it.")
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.book} <- {self.release.mam_id} ({self.status})"
+
+
+class ServiceSession(models.Model):
+    """A service's rotating session value, e.g. MyAnonamouse's mam_id cookie.
+
+    MAM sends a new mam_id with every response; the latest must survive restarts.
+    Never shown in the admin.
+    """
+
+    service = models.CharField(max_length=32, primary_key=True)
+    value = models.TextField()
+    seeded_from = models.CharField(
+        max_length=64, blank=True, help_text="Fingerprint of the setting it started from."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.service} session"

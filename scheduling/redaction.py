@@ -1,0 +1,59 @@
+"""Keep secrets out of every line we write: logs, Task.log_output, error messages.
+
+The secret values are the ones named in settings.SECRET_SETTING_NAMES plus the latest
+MyAnonamouse cookie (which rotates, so it is registered at run time by its client).
+"""
+
+import logging
+import re
+
+from django.conf import settings
+
+MASK = "[redacted]"
+_runtime_secrets = set()
+# Cookie and credential shapes, whatever their value: belt and braces for values we
+# were never told about (an old rotated mam_id, a password in a URL).
+_PATTERNS = [
+    re.compile(r"(mam_id=)[^;&\s'\"]+", re.IGNORECASE),
+    re.compile(r"(SID=)[^;&\s'\"]+"),
+    re.compile(r"([?&]key=)[^&\s'\"]+"),
+    re.compile(r"(password=)[^&\s'\"]+", re.IGNORECASE),
+    re.compile(r"(://[^:/@\s]+:)[^@/\s]+(@)"),
+]
+
+
+def register_secret(value):
+    """Treat value as a secret from now on (e.g. a freshly rotated session cookie)."""
+    if value and len(value) >= 4:
+        _runtime_secrets.add(value)
+
+
+def _secret_values():
+    values = {getattr(settings, name, "") for name in settings.SECRET_SETTING_NAMES}
+    return sorted(
+        (v for v in values | _runtime_secrets if v and len(v) >= 4), key=len, reverse=True
+    )
+
+
+def redact(text):
+    if not text:
+        return text
+    text = str(text)
+    for value in _secret_values():
+        text = text.replace(value, MASK)
+    for pattern in _PATTERNS:
+        text = pattern.sub(
+            lambda m: m.group(1) + MASK + (m.group(2) if m.lastindex > 1 else ""), text
+        )
+    return text
+
+
+class RedactSecretsFilter(logging.Filter):
+    """A logging filter that rewrites the message and traceback with secrets masked."""
+
+    def filter(self, record):
+        record.msg = redact(record.getMessage())
+        record.args = ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True
