@@ -141,6 +141,8 @@ TASK_HEARTBEAT_SECONDS = env.number("TASK_HEARTBEAT_SECONDS", 10, minimum=0.1)
 TASK_STALE_AFTER_SECONDS = env.number("TASK_STALE_AFTER_SECONDS", 120, minimum=1)
 # A module whose JOBS list adds jobs to the registry (used by the process tests).
 EXTRA_JOBS = env.text("EXTRA_JOBS", "")
+# On SIGTERM, how long runscheduler waits for running jobs before cancelling them.
+SCHEDULER_SHUTDOWN_TIMEOUT_SECONDS = env.number("SCHEDULER_SHUTDOWN_TIMEOUT_SECONDS", 60, minimum=0)
 SCHEDULER_LOCK_FILE = env.text("SCHEDULER_LOCK_FILE", str(BASE_DIR / ".scheduler.lock"))
 
 # --- Outside services --------------------------------------------------------------------

@@ -273,6 +273,25 @@ class JobControl(models.Model):
     def __str__(self):
         return f"{self.name} (paused)" if self.paused else self.name
 
+    @classmethod
+    def set_paused(cls, name, paused):
+        """Staff's wish; the running scheduler applies it within seconds."""
+        control, _ = cls.objects.get_or_create(name=name)
+        if control.paused != paused:
+            control.paused = paused
+            control.save(update_fields=["paused", "updated_at"])
+        return control
+
+    @classmethod
+    def request_run(cls, name, requested_by=""):
+        """Queue a run for the scheduler; returns False when one is already queued."""
+        control, _ = cls.objects.get_or_create(name=name)
+        return bool(
+            cls.objects.filter(pk=name, run_requested_at__isnull=True).update(
+                run_requested_at=timezone.now(), run_requested_by=requested_by[:150]
+            )
+        )
+
     @property
     def pending_change(self):
         """True while the scheduler has not yet applied what staff asked for."""

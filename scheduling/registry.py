@@ -23,7 +23,6 @@ class Job:
     description: str = ""
     schedule: str = ""  # for EXTRA_JOBS, which have no TASK_*_TIME setting
 
-
     @property
     def enabled(self):
         return self.flag_setting is None or settings.FEATURE_FLAGS.get(self.flag_setting, False)
@@ -104,7 +103,6 @@ JOBS = [
         description="Deletes task history older than HISTORY_RETENTION_DAYS; keeps failures.",
     ),
 ]
-
 
 
 def all_jobs():

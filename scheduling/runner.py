@@ -1,0 +1,323 @@
+"""One code path for every way a job starts: the scheduler, the admin's Run now, runtask.
+
+run_task() claims the job in the database (one running row per job), runs the job
+function with a RunContext, keeps the row's heartbeat and progress fresh from a side
+thread, captures the job's log lines, and closes the row whatever happens.
+"""
+
+import logging
+import os
+import threading
+import time
+import traceback
+from collections import deque
+
+from django.conf import settings
+from django.db import (
+    IntegrityError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
+from django.db.utils import InterfaceError
+from django.utils import timezone
+
+from scheduling import registry
+from scheduling.models import FailedAttempt, Task, this_host
+from scheduling.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+LOG_TAIL_CHARS = 64 * 1024
+_active = {}  # task id -> RunContext, the runs of this process
+_active_lock = threading.Lock()
+
+
+class Cancelled(Exception):
+    """Raised between items when staff asked the run to stop."""
+
+
+def close_if_abandoned(name):
+    """Close the job's running row as failed when its process is gone. Returns it or None."""
+    for task in Task.objects.running().filter(task_name=name):
+        if not task.looks_abandoned():
+            continue
+        now = timezone.now()
+        reason = (
+            f"abandoned: the process running it ({task.host} pid {task.pid}) stopped without "
+            f"closing it; last heartbeat {task.heartbeat_at:%Y-%m-%d %H:%M:%S %Z}"
+            if task.heartbeat_at
+            else f"abandoned: the process running it ({task.host} pid {task.pid}) is gone"
+        )
+        # Re-filter on the old heartbeat: if the owner beat meanwhile, it is alive after all.
+        closed = Task.objects.filter(
+            pk=task.pk, status=Task.RUNNING, heartbeat_at=task.heartbeat_at
+        ).update(
+            status=Task.FAILED,
+            error_message=reason,
+            actual_end=now,
+            duration_seconds=_seconds_since(task.actual_start, now),
+        )
+        if closed:
+            logger.warning("Closed %s as %s", task, reason)
+            return task
+    return None
+
+
+def claim(name, trigger, scheduled_for=None):
+    """Return a new running Task, or None when the job is already running."""
+    close_if_abandoned(name)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return Task.objects.create(
+                task_name=name,
+                trigger=trigger,
+                status=Task.RUNNING,
+                scheduled_for=scheduled_for,
+                actual_start=now,
+                heartbeat_at=now,
+                host=this_host(),
+                pid=os.getpid(),
+                date_created=now,
+            )
+    except IntegrityError:  # the one-running-row constraint: someone else has it
+        return None
+
+
+def record_skip(name, trigger, reason, scheduled_for=None):
+    """A visible row for a run that did not happen (already running, missed, ...)."""
+    now = timezone.now()
+    return Task.objects.create(
+        task_name=name,
+        trigger=trigger,
+        status=Task.SKIPPED,
+        scheduled_for=scheduled_for,
+        actual_start=now,
+        actual_end=now,
+        duration_seconds=0,
+        error_message=reason,
+        host=this_host(),
+        pid=os.getpid(),
+        date_created=now,
+    )
+
+
+def run_task(name, trigger, scheduled_for=None, on_progress=None):
+    """Run job `name` now in this thread. Returns its Task row (skipped when refused)."""
+    job = registry.get(name)
+    close_old_connections()
+    task = claim(name, trigger, scheduled_for)
+    if task is None:
+        running = Task.objects.running().filter(task_name=name).first()
+        since = (
+            f" (task #{running.pk} since {running.actual_start:%H:%M:%S}, {running.host} "
+            f"pid {running.pid})"
+            if running
+            else ""
+        )
+        return record_skip(
+            name, trigger, f"Skipped: {name} is already running{since}.", scheduled_for
+        )
+    run = RunContext(task, on_progress=on_progress)
+    run.execute(job.load())
+    return run.task
+
+
+def request_cancel(name):
+    """Ask the job's running task to stop between items. Returns the task or None."""
+    now = timezone.now()
+    task = Task.objects.running().filter(task_name=name).first()
+    if task and Task.objects.filter(pk=task.pk, status=Task.RUNNING).update(
+        cancel_requested_at=now
+    ):
+        task.cancel_requested_at = now
+        return task
+    return None
+
+
+def active_runs():
+    with _active_lock:
+        return list(_active.values())
+
+
+class _LogCapture(logging.Handler):
+    """Keeps the tail of the log lines written by one thread, secrets masked."""
+
+    def __init__(self, thread_id):
+        super().__init__(level=logging.INFO)
+        self.thread_id = thread_id
+        self.lines = deque()
+        self.size = 0
+        self.dropped = 0
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record):
+        if record.thread != self.thread_id:
+            return
+        line = redact(self.format(record))[:LOG_TAIL_CHARS]
+        self.lines.append(line)
+        self.size += len(line) + 1
+        while self.size > LOG_TAIL_CHARS and len(self.lines) > 1:
+            self.size -= len(self.lines.popleft()) + 1
+            self.dropped += 1
+
+    def text(self):
+        head = f"[{self.dropped} earlier lines dropped]\n" if self.dropped else ""
+        return head + "\n".join(self.lines)
+
+
+class RunContext:
+    """What a job function gets: counters, failures, logging and the cancel check."""
+
+    def __init__(self, task, on_progress=None):
+        self.task = task
+        self.name = task.task_name
+        self.log = logging.getLogger(f"jobs.{self.name}")
+        self.items_total = None
+        self.processed = self.succeeded_count = self.failed_count = 0
+        self._cancel = threading.Event()
+        self._done = threading.Event()
+        self._on_progress = on_progress
+
+    # --- what jobs call ------------------------------------------------------------------
+
+    def set_total(self, total):
+        self.items_total = max(0, int(total))
+        self._progress()
+
+    def add_total(self, count):
+        self.set_total((self.items_total or 0) + count)
+
+    def succeeded(self, item_type=None, item_key=None):
+        """One item done; an open FailedAttempt for it is resolved."""
+        self.processed += 1
+        self.succeeded_count += 1
+        if item_type and item_key is not None:
+            FailedAttempt.resolve(self.name, item_type, [item_key])
+        self._progress()
+
+    def failed(self, item_type, item_key, error, label=""):
+        """One item failed: counted and kept as a FailedAttempt with backoff."""
+        self.processed += 1
+        self.failed_count += 1
+        message = redact(str(error)) or type(error).__name__
+        FailedAttempt.record(self.name, item_type, item_key, message, label=label, task=self.task)
+        self.log.warning("%s %s failed: %s", item_type, label or item_key, message)
+        self._progress()
+
+    def skipped(self):
+        """One item looked at with nothing to do."""
+        self.processed += 1
+        self._progress()
+
+    @property
+    def cancel_requested(self):
+        return self._cancel.is_set()
+
+    def check_cancel(self):
+        if self._cancel.is_set():
+            raise Cancelled()
+
+    def items(self, iterable):
+        """Iterate, stopping between items when a cancel is requested."""
+        for item in iterable:
+            self.check_cancel()
+            yield item
+
+    def request_cancel(self):
+        self._cancel.set()
+
+    # --- what the runner does ------------------------------------------------------------
+
+    def execute(self, func):
+        capture = _LogCapture(threading.get_ident())
+        root = logging.getLogger()
+        root.addHandler(capture)
+        with _active_lock:
+            _active[self.task.pk] = self
+        beat = threading.Thread(target=self._beat, name=f"heartbeat-{self.name}", daemon=True)
+        beat.start()
+        status, error = Task.COMPLETED, ""
+        try:
+            summary = func(self)
+            if summary:
+                self.log.info("%s", summary)
+        except Cancelled:
+            status = Task.CANCELLED
+            self.log.info("Cancelled by request after %d items.", self.processed)
+        except Exception as exc:
+            status, error = Task.FAILED, redact(traceback.format_exc())
+            self.log.error("Failed: %s", redact(f"{type(exc).__name__}: {exc}"))
+        finally:
+            self._done.set()
+            beat.join(timeout=5)
+            root.removeHandler(capture)
+            with _active_lock:
+                _active.pop(self.task.pk, None)
+        self._close(status, error, capture.text())
+
+    def _counts(self):
+        return {
+            "items_total": self.items_total,
+            "items_processed": self.processed,
+            "items_succeeded": self.succeeded_count,
+            "items_failed": self.failed_count,
+        }
+
+    def _progress(self):
+        if self._on_progress:
+            self._on_progress(self)
+
+    def _beat(self):
+        """Side thread: heartbeat and progress on the row, and notice cancel requests."""
+        interval = min(1.0, settings.TASK_HEARTBEAT_SECONDS)
+        try:
+            while not self._done.wait(interval):
+                try:
+                    Task.objects.filter(pk=self.task.pk, status=Task.RUNNING).update(
+                        heartbeat_at=timezone.now(), **self._counts()
+                    )
+                    if Task.objects.filter(
+                        pk=self.task.pk, cancel_requested_at__isnull=False
+                    ).exists():
+                        self._cancel.set()
+                except (OperationalError, InterfaceError) as error:
+                    logger.warning("Heartbeat of %s missed: %s", self.task, error)
+                    connection.close()
+        finally:
+            connection.close()
+
+    def _close(self, status, error, log_text):
+        now = timezone.now()
+        fields = {
+            "status": status,
+            "actual_end": now,
+            "duration_seconds": _seconds_since(self.task.actual_start, now),
+            "error_message": error,
+            "log_output": log_text,
+            "heartbeat_at": now,
+            **self._counts(),
+        }
+        _update_surviving_disconnects(self.task.pk, fields)
+        for key, value in fields.items():
+            setattr(self.task, key, value)
+
+
+def _update_surviving_disconnects(task_id, fields, attempts=10, wait=1.0):
+    """Close the row even when the database went away during the job: reconnect, retry."""
+    for attempt in range(attempts):
+        try:
+            close_old_connections()
+            Task.objects.filter(pk=task_id).update(**fields)
+            return
+        except (OperationalError, InterfaceError) as error:
+            logger.warning("Could not close task %s (attempt %d): %s", task_id, attempt + 1, error)
+            connection.close()
+            time.sleep(wait)
+    logger.error("Gave up closing task %s; the next start will close it as abandoned", task_id)
+
+
+def _seconds_since(start, now):
+    return round((now - start).total_seconds(), 3) if start else None
