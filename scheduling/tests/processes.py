@@ -1,0 +1,213 @@
+"""Real processes for tests: a fresh database and manage.py commands run as subprocesses.
+
+pytest-django's test database lives inside the test process (in memory on SQLite) or in a
+transaction, so a subprocess cannot see it. Process tests instead get their own database
+(a temporary SQLite file, or a fresh PostgreSQL database when the suite runs on
+PostgreSQL), migrated by a real `manage.py migrate`, and talk to it with plain connections.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import environ
+from django.conf import settings
+
+PROJECT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+
+
+def using_postgres():
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+class ProcessDatabase:
+    """A migrated database that subprocesses share, and helpers to look inside it."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        if using_postgres():
+            base = dict(settings.DATABASES["default"])
+            self.pg_name = f"proc_{uuid.uuid4().hex[:12]}"
+            self._pg_admin(f'CREATE DATABASE "{self.pg_name}"')
+            user = base.get("USER") or "postgres"
+            password = f":{base['PASSWORD']}" if base.get("PASSWORD") else ""
+            host = base.get("HOST") or "127.0.0.1"
+            port = base.get("PORT") or 5432
+            self.url = f"postgres://{user}{password}@{host}:{port}/{self.pg_name}"
+        else:
+            self.pg_name = None
+            self.url = f"sqlite:///{tmp_path / 'process.sqlite3'}"
+        self.lock_file = str(tmp_path / "scheduler.lock")
+        self.env = clean_env(DATABASE_URL=self.url, SCHEDULER_LOCK_FILE=self.lock_file)
+        manage("migrate", "--no-input", env=self.env, check=True)
+
+    def _pg_admin(self, sql):
+        import psycopg
+
+        base = settings.DATABASES["default"]
+        with psycopg.connect(
+            host=base.get("HOST") or "127.0.0.1",
+            port=base.get("PORT") or 5432,
+            user=base.get("USER") or "postgres",
+            password=base.get("PASSWORD") or None,
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            conn.execute(sql)
+
+    def query(self, sql, params=()):
+        """Rows of a SELECT run on a short-lived connection of its own."""
+        if self.pg_name:
+            import psycopg
+
+            with psycopg.connect(_pg_dsn(self.url), autocommit=True) as conn:
+                return conn.execute(sql.replace("?", "%s"), params).fetchall()
+        import sqlite3
+
+        conn = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=30)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    def execute(self, sql, params=()):
+        if self.pg_name:
+            import psycopg
+
+            with psycopg.connect(_pg_dsn(self.url), autocommit=True) as conn:
+                conn.execute(sql.replace("?", "%s"), params)
+            return
+        import sqlite3
+
+        conn = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=30)
+        try:
+            conn.execute(sql, params)
+            conn.commit()
+        finally:
+            conn.close()
+
+    def tasks(self, name=None):
+        """(id, task_name, status, trigger, error_message) of every Task row, oldest first."""
+        sql = "SELECT id, task_name, status, trigger, error_message FROM scheduling_task"
+        if name:
+            return self.query(sql + " WHERE task_name = ? ORDER BY id", (name,))
+        return self.query(sql + " ORDER BY id")
+
+    def drop(self):
+        if self.pg_name:
+            self._pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+
+
+def _pg_dsn(url):
+    config = environ.Env.db_url_config(url)
+    return (
+        f"host={config['HOST']} port={config['PORT'] or 5432} user={config['USER']} "
+        f"dbname={config['NAME']}"
+        + (f" password={config['PASSWORD']}" if config["PASSWORD"] else "")
+    )
+
+
+def clean_env(**overrides):
+    """The environment of a subprocess: ours without a developer's job settings, plus overrides."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TASK_", "ENABLE_", "TEST_", "DJANGO_", "PYTEST"))
+        and key not in ("DATABASE_URL", "EXTRA_JOBS")
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "audiobook_site.settings",
+            "PYTHONUNBUFFERED": "1",
+            "EXTRA_JOBS": "scheduling.tests.jobs",
+            "SCHEDULER_POLL_SECONDS": "0.5",
+            "TASK_HEARTBEAT_SECONDS": "1",
+            # Every outside service is a closed loopback port unless a test says otherwise.
+            "MAM_URL": "http://127.0.0.1:9",
+            "GOOGLE_BOOKS_API_URL": "http://127.0.0.1:9",
+            "GOODREADS_URL": "http://127.0.0.1:9",
+            "OPENLIBRARY_URL": "http://127.0.0.1:9",
+            "QBITTORRENT_URL": "http://127.0.0.1:9",
+        }
+    )
+    env.update({key: str(value) for key, value in overrides.items()})
+    return env
+
+
+def manage(*args, env, check=False, timeout=120):
+    """Run a manage.py command to completion; returns the CompletedProcess."""
+    result = subprocess.run(
+        [PYTHON, str(PROJECT / "manage.py"), *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+class Process:
+    """A manage.py command running in the background, its output kept in a file."""
+
+    def __init__(self, *args, env, log_dir):
+        self.args = args
+        self.log_path = Path(log_dir) / f"{args[0]}-{uuid.uuid4().hex[:6]}.log"
+        self._log = open(self.log_path, "w")
+        self.popen = subprocess.Popen(
+            [PYTHON, str(PROJECT / "manage.py"), *args],
+            cwd=PROJECT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    @property
+    def pid(self):
+        return self.popen.pid
+
+    def output(self):
+        self._log.flush()
+        return self.log_path.read_text()
+
+    def wait_for_output(self, text, timeout=30):
+        return wait_until(lambda: text in self.output(), timeout, f"{text!r} in {self.args}")
+
+    def signal(self, sig):
+        self.popen.send_signal(sig)
+
+    def kill9(self):
+        self.popen.send_signal(signal.SIGKILL)
+        self.popen.wait(timeout=10)
+
+    def stop(self, timeout=30):
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+        self._log.close()
+        return self.popen.returncode
+
+
+def wait_until(condition, timeout=30, what="condition", interval=0.1):
+    """Poll until condition() is truthy; returns its value or fails naming what was awaited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
