@@ -248,7 +248,9 @@ class RunContext:
             status = Task.CANCELLED
             self.log.info("Cancelled by request after %d items.", self.processed)
         except Exception as exc:
-            status, error = Task.FAILED, redact(traceback.format_exc())
+            # The error itself first, in a line a person reads; the traceback below it.
+            status = Task.FAILED
+            error = redact(f"{exc or type(exc).__name__}\n\n{traceback.format_exc()}")
             self.log.error("Failed: %s", redact(f"{type(exc).__name__}: {exc}"))
         finally:
             self._done.set()

@@ -1,0 +1,152 @@
+"""mam_scraping and top10_discovery: what is new and popular on MyAnonamouse."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from catalog.clients.mam import MamClient
+from catalog.downloads import Sender, choose_release, has_active_download
+from catalog.library import BookIndex, NameCache, upsert_releases
+from catalog.models import Book, Genre, Release
+from scheduling.models import Task
+
+PER_PAGE = 100
+# Re-read a little before the last run's start: uploads can show up with a slight delay.
+OVERLAP = timedelta(hours=1)
+
+
+def scrape_since(now=None):
+    """Since the last successful run (minus an overlap), else the last MAM_LOOKBACK_DAYS."""
+    now = now or timezone.now()
+    last = (
+        Task.objects.filter(task_name="mam_scraping", status=Task.COMPLETED)
+        .order_by("-actual_start")
+        .values_list("actual_start", flat=True)
+        .first()
+    )
+    return last - OVERLAP if last else now - timedelta(days=settings.MAM_LOOKBACK_DAYS)
+
+
+def mam_pages(client, **search):
+    """Yield (page, total) over every page of a MAM search."""
+    start = 0
+    while True:
+        page = client.search(start=start, per_page=PER_PAGE, **search)
+        yield page
+        start += len(page.results)
+        if not page.results or start >= page.total:
+            return
+
+
+def mam_scraping(run):
+    client = MamClient()
+    since = scrape_since()
+    run.log.info("Searching MyAnonamouse audiobooks added since %s.", f"{since:%Y-%m-%d %H:%M %Z}")
+    index = BookIndex.load()
+    candidates = {}  # wanted book id -> (book, [torrents])
+    created = matched = 0
+    for page in mam_pages(client, start_date=since, sort="dateDesc"):
+        if run.items_total is None:
+            run.set_total(page.total)
+        releases, new = upsert_releases(page.results)
+        created += new
+        for torrent in run.items(page.results):
+            try:
+                book = link_release(releases[torrent.id], torrent, index)
+            except Exception as error:  # one odd torrent must not stop the scrape
+                run.failed("release", torrent.id, error, label=torrent.title)
+                continue
+            matched += book is not None
+            if book is not None and book.status == Book.WANTED:
+                candidates.setdefault(book.pk, (book, []))[1].append(torrent)
+            run.succeeded("release", torrent.id)
+    sent = send_best(run, client, candidates)
+    return (
+        f"{run.processed} torrents seen: {created} new releases, {matched} matched to books, "
+        f"{len(sent)} sent for wanted books."
+    )
+
+
+def link_release(release, torrent, index):
+    """Match a release to a book of the library; save the link. Returns the book or None."""
+    book = index.find(torrent.title, torrent.authors, isbn=torrent.isbn)
+    if book is not None and release.book_id != book.pk:
+        Release.objects.filter(pk=release.pk).update(book=book)
+        release.book = book
+    return book
+
+
+def send_best(run, client, candidates):
+    """For each wanted book, send its best release (within the per-run cap)."""
+    sender = Sender(run, client)
+    for book, torrents in candidates.values():
+        if sender.cap_reached or has_active_download(book):
+            continue
+        torrent = choose_release(book, torrents)
+        if torrent is None:
+            run.log.info("No acceptable release yet for wanted book %r.", book.title)
+            continue
+        sender.send(book, Release.objects.get(mam_id=torrent.id))
+    return sender.sent
+
+
+def top10_discovery(run):
+    client = MamClient()
+    genres = list(Genre.objects.filter(discovery_enabled=True, mam_category_id__isnull=False))
+    run.set_total(len(genres))
+    if not genres:
+        run.log.info("No genre has discovery on: nothing to do.")
+    index = BookIndex.load()
+    names = NameCache()
+    week_ago = timezone.now() - timedelta(days=7)
+    added = 0
+    for genre in run.items(genres):
+        page = client.search(
+            category=genre.mam_category_id, sort="snatchedDesc", start_date=week_ago, per_page=10
+        )
+        releases, _ = upsert_releases(page.results[:10])
+        for torrent in page.results[:10]:
+            book, created = discovered_book(torrent, index, names)
+            added += created
+            book.genres.add(genre)
+            Release.objects.filter(mam_id=torrent.id).exclude(book=book).update(book=book)
+        run.log.info("%s: %d releases in the week's top 10.", genre.name, len(releases))
+        run.succeeded("genre", genre.pk)
+    return f"{len(genres)} genres, {added} new books discovered."
+
+
+def discovered_book(torrent, index, names):
+    """The library's book for a torrent, created as a discovery when new. -> (book, created)"""
+    book = index.find(torrent.title, torrent.authors, isbn=torrent.isbn)
+    if book is not None:
+        if settings.TOP10_AUTO_WANT and book.status == Book.DISCOVERED:
+            Book.objects.filter(pk=book.pk).update(status=Book.WANTED)
+            book.status = Book.WANTED
+        return book, False
+    series_name, position = torrent.series[0] if torrent.series else ("", "")
+    book = Book.objects.create(
+        title=display_title(torrent.title),
+        narrators=", ".join(torrent.narrators)[:500],
+        series=names.series_named(series_name),
+        series_position=(position or "")[:16],
+        isbn_13=torrent_isbn13(torrent),
+        language=(torrent.lang_code or "")[:16],
+        status=Book.WANTED if settings.TOP10_AUTO_WANT else Book.DISCOVERED,
+        source="top10",
+    )
+    book.authors.set(names.authors_named(torrent.authors))
+    index.add(book)
+    return book, True
+
+
+def display_title(title):
+    from catalog.matching import display_title as clean
+
+    return clean(title)[:500]
+
+
+def torrent_isbn13(torrent):
+    from catalog.library import isbn13
+
+    return isbn13(torrent.isbn)

@@ -1,0 +1,177 @@
+"""The library as the jobs see it: find a book for a title, add books, upsert releases.
+
+BookIndex loads the catalog once per run (a few queries, whatever its size) so that
+matching thousands of releases costs no query per release.
+"""
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+from stdnum import isbn as isbn_lib
+
+from catalog import matching
+from catalog.models import Author, Book, Release, Series
+
+
+def isbn13(value):
+    """The ISBN-13 form of an ISBN-10/13, or '' when it is not a valid ISBN."""
+    try:
+        return isbn_lib.to_isbn13(isbn_lib.validate(value or ""))
+    except Exception:  # stdnum raises ValidationError subclasses; anything else is junk too
+        return ""
+
+
+class BookIndex:
+    """Every book's identifiers and cleaned title, for matching without queries."""
+
+    def __init__(self, books):
+        self.by_isbn = {}
+        self.by_asin = {}
+        self.by_goodreads = {}
+        self.by_title = defaultdict(list)
+        self.authors = {}
+        for book in books:
+            self.add(book)
+
+    @classmethod
+    def load(cls, queryset=None):
+        queryset = queryset if queryset is not None else Book.objects.all()
+        return cls(
+            queryset.prefetch_related("authors").only(
+                "id",
+                "title",
+                "isbn_10",
+                "isbn_13",
+                "asin",
+                "goodreads_id",
+                "status",
+                "series_id",
+                "series_position",
+            )
+        )
+
+    def add(self, book):
+        for value in (book.isbn_13, book.isbn_10):
+            if isbn13(value):
+                self.by_isbn[isbn13(value)] = book
+        if book.asin:
+            self.by_asin[book.asin.upper()] = book
+        if book.goodreads_id:
+            self.by_goodreads[str(book.goodreads_id)] = book
+        self.by_title[matching.clean_title(book.title)].append(book)
+        self.authors[book.pk] = [author.name for author in book.authors.all()]
+
+    def find(self, title, authors=(), isbn="", asin="", goodreads_id=""):
+        """The library's book for this title: ISBN, then ASIN, then Goodreads id, then title."""
+        book = (
+            self.by_isbn.get(isbn13(isbn))
+            or self.by_asin.get((asin or "").upper())
+            or self.by_goodreads.get(str(goodreads_id or ""))
+        )
+        if book:
+            return book
+        exact = self.by_title.get(matching.clean_title(title), [])
+        candidates = exact or [b for group in self._near(title) for b in group]
+        found = matching.best_match(
+            title, list(authors), candidates, key=lambda b: (b.title, self.authors.get(b.pk, []))
+        )
+        return found[0] if found else None
+
+    def _near(self, title):
+        """Title groups worth scoring: those sharing a word with the title (cheap filter)."""
+        words = set(matching.clean_title(title).split())
+        return [group for key, group in self.by_title.items() if words & set(key.split())]
+
+
+class NameCache:
+    """Authors and series by cleaned name, loaded once per run; new names are created."""
+
+    def __init__(self):
+        self.authors = {matching.clean_author(a.name): a for a in Author.objects.only("id", "name")}
+        self.series = {matching.clean_title(s.name): s for s in Series.objects.only("id", "name")}
+
+    def authors_named(self, names):
+        result = []
+        for name in names:
+            name = (name or "").strip()[:255]
+            key = matching.clean_author(name)
+            if not key:
+                continue
+            if key not in self.authors:
+                self.authors[key] = Author.objects.create(name=name)
+            if self.authors[key] not in result:
+                result.append(self.authors[key])
+        return result
+
+    def series_named(self, name):
+        name = (name or "").strip()[:255]
+        key = matching.clean_title(name)
+        if not key:
+            return None
+        if key not in self.series:
+            self.series[key] = Series.objects.create(name=name)
+        return self.series[key]
+
+
+RELEASE_FIELDS = [
+    "title",
+    "author_text",
+    "narrator_text",
+    "series_text",
+    "series_position",
+    "format",
+    "size_bytes",
+    "seeders",
+    "leechers",
+    "times_snatched",
+    "category_id",
+    "language",
+    "isbn",
+    "added_at",
+]
+
+
+def release_values(torrent):
+    series = torrent.series[0] if torrent.series else ("", "")
+    return {
+        "title": (torrent.title or "")[:500],
+        "author_text": ", ".join(torrent.authors)[:500],
+        "narrator_text": ", ".join(torrent.narrators)[:500],
+        "series_text": (series[0] or "")[:500],
+        "series_position": (series[1] or "")[:16],
+        "format": (torrent.filetype or "")[:32],
+        "size_bytes": torrent.size_bytes,
+        "seeders": max(0, torrent.seeders or 0),
+        "leechers": max(0, torrent.leechers or 0),
+        "times_snatched": max(0, torrent.times_completed or 0),
+        "category_id": torrent.category,
+        "language": (torrent.lang_code or "")[:16],
+        "isbn": isbn13(torrent.isbn) or "",
+        "added_at": torrent.added,
+    }
+
+
+@transaction.atomic
+def upsert_releases(torrents):
+    """Create or refresh a Release per torrent. Returns ({mam_id: Release}, created count)."""
+    now = timezone.now()
+    by_id = {t.id: t for t in torrents}
+    existing = {r.mam_id: r for r in Release.objects.filter(mam_id__in=by_id)}
+    new = []
+    for mam_id, torrent in by_id.items():
+        values = release_values(torrent)
+        release = existing.get(mam_id)
+        if release is None:
+            new.append(Release(mam_id=mam_id, first_seen=now, last_seen=now, **values))
+            continue
+        for field, value in values.items():
+            setattr(release, field, value)
+        release.last_seen = now
+    Release.objects.bulk_create(new)
+    Release.objects.bulk_update(existing.values(), [*RELEASE_FIELDS, "last_seen"], batch_size=500)
+    releases = {
+        **existing,
+        **{r.mam_id: r for r in Release.objects.filter(mam_id__in=[n.mam_id for n in new])},
+    }
+    return releases, len(new)
