@@ -7,11 +7,42 @@ matches if *either* does. This module parses the expression itself, expands the
 day-of-week field into names APScheduler cannot misread, and builds an ``OrTrigger`` of two
 cron triggers for the "either day field" case.
 
+Days the clocks change
+----------------------
+Schedules are wall-clock times in the scheduler's time zone. When the clocks jump, this
+module keeps the rules of cron itself (vixie cron and cronie, ``man 8 cron``), not those of
+APScheduler or croniter. A *fixed-time* job is one whose minute and hour fields both start
+without ``*`` (``30 2 * * *``, ``0,30 1-3 * * *``); every other job, ``@hourly`` included,
+is a *wildcard* job.
+
+* Clocks go forward (Berlin, last Sunday of March, 02:00 becomes 03:00):
+
+  - a fixed-time job whose time was skipped runs once, at the moment of the change:
+    ``30 2 * * *`` runs at 03:00 CEST. Several skipped times (``0,30 2 * * *``) still make
+    one run. (cronie runs each skipped time, all at once; APScheduler alone would run the
+    job as late as the clocks jumped, at 03:30; croniter agrees with us.)
+  - a wildcard job simply has no runs in the hour that does not exist: ``*/15 2 * * *``
+    does not run that day, ``*/15 * * * *`` runs at 01:45 CET and then 03:00 CEST, as
+    cronie does. (croniter runs ``*/15 2 * * *`` once at 03:00.)
+
+* Clocks go back (Berlin, last Sunday of October, 03:00 becomes 02:00 again):
+
+  - a fixed-time job whose time comes twice runs once, on the first pass: ``30 2 * * *``
+    runs at 02:30 CEST and not at 02:30 CET, as cronie does. (APScheduler and croniter
+    both run it twice.)
+  - a wildcard job runs on both passes: ``*/20 * * * *`` runs at 02:00, 02:20, 02:40
+    CEST and again at 02:00, 02:20, 02:40 CET, as cronie, APScheduler and croniter do.
+
+The same holds for changes of other sizes (Australia/Lord_Howe moves by 30 minutes) and in
+the six-field form (seconds first; its seconds field does not make a job a wildcard one).
+
 No Django imports here: settings validate schedules with it before apps are loaded.
 """
 
 import re
+from datetime import UTC, datetime, timedelta
 
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
@@ -27,6 +58,8 @@ MACROS = {
 
 DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 MONTH_NAMES = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+# The longest each month gets (February in a leap year).
+MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 # (name, low, high, names that map to low, low+1, ...)
 FIELDS = [
@@ -37,9 +70,10 @@ FIELDS = [
     ("day of week", 0, 7, DAY_NAMES),
     ("second", 0, 59, None),
 ]
-SECOND = 5
+MINUTE, HOUR, DAY, MONTH, WEEKDAY, SECOND = range(6)
 
-_ITEM = re.compile(r"^(?:(\*)|(\w+)(?:-(\w+))?)(?:/(\d+))?$")
+# ASCII only: str.isdigit() and \d also accept digits such as "²" and "٣".
+_ITEM = re.compile(r"^(?:(\*)|([0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?)(?:/([0-9]+))?$")
 
 
 class CronError(ValueError):
@@ -79,7 +113,7 @@ def expand_field(text, field_index):
         if step_value < 1:
             raise CronError(f"{field}: step in {item!r} must be at least 1")
         values.update(range(start, end + 1, step_value))
-    if field == "day of week" and 7 in values:
+    if field_index == WEEKDAY and 7 in values:
         values.discard(7)
         values.add(0)
     return sorted(values)
@@ -103,6 +137,16 @@ def _run_text(run):
     return str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}"
 
 
+def _either_day(dom, dow):
+    """True when cron fires on a day matching either day field (both restricted)."""
+    return not dom.startswith("*") and not dow.startswith("*")
+
+
+def _day_comes(days, months):
+    """True when some listed day of the month exists in some listed month."""
+    return min(days) <= max(MONTH_DAYS[month - 1] for month in months)
+
+
 def normalize(expression):
     """Return the fields of an expression (macros expanded), or raise CronError.
 
@@ -118,11 +162,87 @@ def normalize(expression):
     if len(fields) not in (5, 6):
         raise CronError(f"expected 5 fields (minute hour day month weekday), got {len(fields)}")
     seconds = fields[:-5]
-    for index, field in enumerate(fields[-5:]):
-        expand_field(field, index)
+    expanded = [expand_field(field, index) for index, field in enumerate(fields[-5:])]
     for field in seconds:
         expand_field(field, SECOND)
+    dom, month, dow = fields[-3:]
+    # With the weekday unrestricted only the day of month decides, and it may never come.
+    if not _either_day(dom, dow) and not _day_comes(expanded[DAY], expanded[MONTH]):
+        raise CronError(f"day of month: {dom!r} never comes in month {month!r}, so it never runs")
     return fields
+
+
+class StandardCronTrigger(CronTrigger):
+    """A CronTrigger that keeps cron's rules on the days the clocks change.
+
+    CronTrigger finds the next matching wall-clock time; on a day the clocks change that
+    time may not exist (it then means "as long after the change as the time was after the
+    jump") or may come twice. get_next_fire_time() corrects those cases as the module
+    docstring describes: ``fixed_time`` says whether the job is a fixed-time one.
+    """
+
+    def __init__(self, fixed_time=False, **fields):
+        super().__init__(**fields)
+        self.fixed_time = fixed_time
+
+    def get_next_fire_time(self, previous_fire_time, now):
+        fire = super().get_next_fire_time(previous_fire_time, now)
+        while fire is not None:
+            if not _exists(fire):
+                change, _ = _clock_change(fire)
+                if self.fixed_time:
+                    fire = change
+                    break
+                fire = super().get_next_fire_time(None, change)
+            elif self.fixed_time and fire.fold and _repeated(fire):
+                # The first pass of this wall time has come and gone: the job ran then.
+                change, length = _clock_change(fire)
+                fire = super().get_next_fire_time(None, change + length)
+            else:
+                break
+        return BaseTrigger._apply_jitter(self, fire, self.jitter, now)
+
+    def _apply_jitter(self, next_fire_time, jitter, now):
+        # CronTrigger jitters the wall-clock time it finds, before the corrections above
+        # could see it: here it finds them unjittered, and jitter is added once, at the end.
+        return next_fire_time
+
+    def __getstate__(self):
+        return {**super().__getstate__(), "fixed_time": self.fixed_time}
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.fixed_time = state.get("fixed_time", False) if isinstance(state, dict) else False
+
+
+def _exists(moment):
+    """False for a wall time the clocks skipped (it does not survive a trip through UTC)."""
+    wall = moment.astimezone(UTC).astimezone(moment.tzinfo)
+    return wall.replace(tzinfo=None) == moment.replace(tzinfo=None)
+
+
+def _repeated(moment):
+    """True for a wall time that comes twice (its two folds are different instants)."""
+    return moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset()
+
+
+def _clock_change(moment):
+    """(when, by how much) the clocks changed around a skipped or repeated wall time.
+
+    The wall time read with the offsets before and after the change gives two instants,
+    one on either side of the change; the change is found between them by halving.
+    """
+    zone = moment.tzinfo
+    low, high = sorted(int(moment.replace(fold=fold).timestamp()) for fold in (0, 1))
+    length = timedelta(seconds=high - low)
+    after = datetime.fromtimestamp(high, zone).utcoffset()
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, zone).utcoffset() == after:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, zone), length
 
 
 def build_trigger(expression, timezone, jitter=None):
@@ -132,35 +252,70 @@ def build_trigger(expression, timezone, jitter=None):
     second = _compress(expand_field(fields[0], SECOND)) if len(fields) == 6 else "0"
     common = {
         "second": second,
-        "minute": _compress(expand_field(minute, 0)),
-        "hour": _compress(expand_field(hour, 1)),
-        "month": _compress(expand_field(month, 3)),
+        "minute": _compress(expand_field(minute, MINUTE)),
+        "hour": _compress(expand_field(hour, HOUR)),
+        "month": _compress(expand_field(month, MONTH)),
         "timezone": timezone,
+        "fixed_time": not minute.startswith("*") and not hour.startswith("*"),
     }
-    days = _compress(expand_field(dom, 2))
-    weekdays = ",".join(DAY_NAMES[day] for day in expand_field(dow, 4))
-    dom_restricted = not dom.startswith("*")
-    dow_restricted = not dow.startswith("*")
-    if dom_restricted and dow_restricted:
-        return OrTrigger(
-            [CronTrigger(day=days, **common), CronTrigger(day_of_week=weekdays, **common)],
-            jitter=jitter,
+    days = expand_field(dom, DAY)
+    weekdays = ",".join(DAY_NAMES[day] for day in expand_field(dow, WEEKDAY))
+    if not _either_day(dom, dow):
+        # Only one (or neither) is restricted: the other matches every day, so AND is right.
+        return StandardCronTrigger(
+            day=_compress(days), day_of_week=weekdays, jitter=jitter, **common
         )
-    # Only one (or neither) is restricted: the other matches every day, so AND is right.
-    return CronTrigger(day=days, day_of_week=weekdays, jitter=jitter, **common)
+    if not _day_comes(days, expand_field(month, MONTH)):
+        # "0 0 31 2 mon" is every Monday in February: a day trigger that never fires would
+        # make OrTrigger search up to the year 9999 on every call.
+        return StandardCronTrigger(day_of_week=weekdays, jitter=jitter, **common)
+    return OrTrigger(
+        [
+            StandardCronTrigger(day=_compress(days), **common),
+            StandardCronTrigger(day_of_week=weekdays, **common),
+        ],
+        jitter=jitter,
+    )
 
 
 def describe(expression):
-    """The expression in words, e.g. 'At 02:00 AM'; falls back to the expression."""
-    from cron_descriptor import Options, get_description
+    """The expression in words, e.g. 'At 02:00'; falls back to the expression."""
+    from cron_descriptor import ExpressionDescriptor, Options, get_description
 
     options = Options()
     options.use_24hour_time_format = True
     options.day_of_week_start_index_zero = True
     try:
-        return get_description(" ".join(normalize(expression)), options)
+        *clock, dom, month, dow = normalize(expression)
+        dom, dow, weekdays_apart = _describable_days(dom, dow)
+        words = get_description(" ".join([*clock, dom, month, dow]), options)
+        if weekdays_apart:
+            words += ExpressionDescriptor(
+                f"0 0 * * {weekdays_apart}", options
+            ).get_day_of_week_description()
+        return words
     except Exception:  # cron-descriptor has its own error zoo; words are a nicety
         return expression
+
+
+def _describable_days(dom, dow):
+    """The day fields rewritten so cron-descriptor reads them as cron does.
+
+    cron-descriptor reads names, 7 and steps of the weekday field its own way ("fri/2" is
+    "every 2 weeks" to it), and says "or" whenever both day fields are not "*". So the
+    weekday becomes plain numbers, a field that allows every day becomes "*", and when
+    cron ANDs two restricted-looking fields ("*/2 * 1") the weekday is returned apart,
+    to be described after the rest.
+    """
+    days, weekdays = expand_field(dom, DAY), expand_field(dow, WEEKDAY)
+    either = _either_day(dom, dow)
+    if either and (len(days) == 31 or len(weekdays) == 7):
+        return "*", "*", None
+    dom = "*" if len(days) == 31 else dom
+    dow = "*" if len(weekdays) == 7 else _compress(weekdays)
+    if not either and dom != "*" and dow != "*":
+        return dom, "*", dow
+    return dom, dow, None
 
 
 def validate(expression, timezone="UTC"):
