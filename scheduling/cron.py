@@ -3,9 +3,10 @@
 APScheduler 3's ``CronTrigger.from_crontab`` is not standard cron: it counts Monday as
 day-of-week 0 and ANDs day-of-month with day-of-week. ``man 5 crontab`` says Sunday is 0
 (and 7), and that when both day fields are restricted (neither starts with ``*``) a day
-matches if *either* does. This module parses the expression itself, expands the
-day-of-week field into names APScheduler cannot misread, and builds an ``OrTrigger`` of two
-cron triggers for the "either day field" case.
+matches if *either* does. This module parses the expression itself and builds a
+StandardCronTrigger: CronTriggers kept in UTC find the matching wall-clock times (with the
+weekdays as names APScheduler cannot misread, and one CronTrigger per day field in the
+"either day field" case), and the StandardCronTrigger places them on the local clock.
 
 Days the clocks change
 ----------------------
@@ -31,7 +32,10 @@ is a *wildcard* job.
     runs at 02:30 CEST and not at 02:30 CET, as cronie does. (APScheduler and croniter
     both run it twice.)
   - a wildcard job runs on both passes: ``*/20 * * * *`` runs at 02:00, 02:20, 02:40
-    CEST and again at 02:00, 02:20, 02:40 CET, as cronie, APScheduler and croniter do.
+    CEST and again at 02:00, 02:20, 02:40 CET, as cronie and APScheduler do. (croniter
+    sometimes misses a second pass: ``*/20 1 * * *`` at 01:40 in Lord Howe.)
+  - a scheduler that starts during the second pass does not run the fixed-time jobs of
+    the repeated hour: their time came on the first pass.
 
 The same holds for changes of other sizes (Australia/Lord_Howe moves by 30 minutes) and in
 the six-field form (seconds first; its seconds field does not make a job a wildcard one).
@@ -39,12 +43,14 @@ the six-field form (seconds first; its seconds field does not make a job a wildc
 No Django imports here: settings validate schedules with it before apps are loaded.
 """
 
+import random
 import re
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.util import astimezone
+from tzlocal import get_localzone
 
 MACROS = {
     "@yearly": "0 0 1 1 *",
@@ -105,7 +111,8 @@ def expand_field(text, field_index):
             start, end = low, high
         else:
             start = _number(first, low, high, names, field)
-            # "5/15" means 5-max/15, as cronie reads it
+            # "5/15" means 5-max/15 (max 7 for weekdays, as in "*"): an extension that
+            # croniter and node-cron share; vixie cron and cronie reject it.
             end = _number(last, low, high, names, field) if last else (high if step else start)
         if end < start:
             raise CronError(f"{field}: range {item!r} runs backwards")
@@ -172,47 +179,110 @@ def normalize(expression):
     return fields
 
 
-class StandardCronTrigger(CronTrigger):
-    """A CronTrigger that keeps cron's rules on the days the clocks change.
+class StandardCronTrigger(BaseTrigger):
+    """Fires at the wall-clock times of a cron expression, by cron's rules on clock changes.
 
-    CronTrigger finds the next matching wall-clock time; on a day the clocks change that
-    time may not exist (it then means "as long after the change as the time was after the
-    jump") or may come twice. get_next_fire_time() corrects those cases as the module
-    docstring describes: ``fixed_time`` says whether the job is a fixed-time one.
+    The matching is done by CronTriggers kept in UTC, where no clock ever changes, so they
+    list the matching wall-clock times as naive times: one trigger, or one per day field
+    when a day matches if either field does. get_next_fire_time() then places those wall
+    times on the clock of ``timezone`` as the module docstring describes. (APScheduler's
+    own CronTrigger in a local zone places a skipped time by where its search happened
+    to start: sometimes late, sometimes not at all.)
     """
 
-    def __init__(self, fixed_time=False, **fields):
-        super().__init__(**fields)
+    def __init__(self, wall_clocks, timezone, fixed_time, jitter=None):
+        self.wall_clocks = wall_clocks
+        self.timezone = astimezone(timezone) if timezone else get_localzone()
         self.fixed_time = fixed_time
+        self.jitter = jitter
 
     def get_next_fire_time(self, previous_fire_time, now):
-        fire = super().get_next_fire_time(previous_fire_time, now)
-        while fire is not None:
-            if not _exists(fire):
-                change, _ = _clock_change(fire)
-                if self.fixed_time:
-                    fire = change
-                    break
-                fire = super().get_next_fire_time(None, change)
-            elif self.fixed_time and fire.fold and _repeated(fire):
-                # The first pass of this wall time has come and gone: the job ran then.
-                change, length = _clock_change(fire)
-                fire = super().get_next_fire_time(None, change + length)
-            else:
-                break
-        return BaseTrigger._apply_jitter(self, fire, self.jitter, now)
+        start = _search_start(previous_fire_time, now).astimezone(self.timezone)
+        fires = [self._first_pass_fire(start)]
+        if not self.fixed_time and _repeated(start):
+            fires.append(self._second_pass_fire(start))
+        fires = [fire for fire in fires if fire is not None]
+        if not fires:
+            return None
+        fire = min(fires, key=lambda moment: moment.timestamp())
+        if self.jitter:
+            fire = _later(fire, timedelta(seconds=random.uniform(0, self.jitter)))
+        return fire
 
-    def _apply_jitter(self, next_fire_time, jitter, now):
-        # CronTrigger jitters the wall-clock time it finds, before the corrections above
-        # could see it: here it finds them unjittered, and jitter is added once, at the end.
-        return next_fire_time
+    def _first_pass_fire(self, start):
+        """The first fire at or after start among first passes and runs at a jump forward.
 
-    def __getstate__(self):
-        return {**super().__getstate__(), "fixed_time": self.fixed_time}
+        Placing each wall time on its first pass, and a skipped one at the jump, keeps
+        wall-clock order, so the first matching wall time from the right place decides.
+        """
+        if start.fold and _repeated(start):
+            # The first passes of this repeated hour are over: look from where it ends.
+            change, length = _clock_change(start)
+            wall = self._next_wall_time(_wall(_later(change, length)))
+        else:
+            # Just after a jump forward, the skipped wall times still count (at the jump).
+            wall = self._next_wall_time(_wall(_later(start, -_SECOND)) + _SECOND)
+        while wall is not None:
+            moment = wall.replace(tzinfo=self.timezone)
+            if _exists(moment):
+                return moment
+            change, _ = _clock_change(moment)
+            if self.fixed_time:
+                return change
+            wall = self._next_wall_time(_wall(change))
+        return None
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self.fixed_time = state.get("fixed_time", False) if isinstance(state, dict) else False
+    def _second_pass_fire(self, start):
+        """The first second-pass fire at or after start, within start's repeated hour."""
+        change, length = _clock_change(start)
+        wall = self._next_wall_time(_wall(start) if start.fold else _wall(change))
+        if wall is not None and wall < _wall(_later(change, length)):
+            return wall.replace(tzinfo=self.timezone, fold=1)
+        return None
+
+    def _next_wall_time(self, wall):
+        """The first matching wall-clock time at or after a naive wall-clock time."""
+        found = [
+            clock.get_next_fire_time(None, wall.replace(tzinfo=UTC)) for clock in self.wall_clocks
+        ]
+        found = [moment for moment in found if moment is not None]
+        return min(found).replace(tzinfo=None) if found else None
+
+    def __str__(self):
+        clocks = " or ".join(str(clock) for clock in self.wall_clocks)
+        kind = "fixed-time" if self.fixed_time else "wildcard"
+        return f"{clocks} in {self.timezone} ({kind})"
+
+    def __repr__(self):
+        jitter = f", jitter={self.jitter}" if self.jitter else ""
+        return f"<{type(self).__name__} ({self}{jitter})>"
+
+
+_SECOND = timedelta(seconds=1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _search_start(previous_fire_time, now):
+    """Where CronTrigger starts looking: now, or just after the previous fire; whole seconds."""
+    start = now.astimezone(UTC)
+    if previous_fire_time is not None:
+        previous = previous_fire_time.astimezone(UTC)
+        start = min(start, previous + _MICROSECOND)
+        if start == previous:
+            start += _MICROSECOND
+    if start.microsecond:
+        start = start.replace(microsecond=0) + _SECOND
+    return start
+
+
+def _later(moment, delta):
+    """moment + delta as elapsed time (aware arithmetic in one zone is wall-clock arithmetic)."""
+    return (moment.astimezone(UTC) + delta).astimezone(moment.tzinfo)
+
+
+def _wall(moment):
+    """The naive wall-clock time of an aware moment, in the moment's own zone."""
+    return moment.replace(tzinfo=None)
 
 
 def _exists(moment):
@@ -250,32 +320,29 @@ def build_trigger(expression, timezone, jitter=None):
     fields = normalize(expression)
     minute, hour, dom, month, dow = fields[-5:]
     second = _compress(expand_field(fields[0], SECOND)) if len(fields) == 6 else "0"
-    common = {
+    clock = {
         "second": second,
         "minute": _compress(expand_field(minute, MINUTE)),
         "hour": _compress(expand_field(hour, HOUR)),
         "month": _compress(expand_field(month, MONTH)),
-        "timezone": timezone,
-        "fixed_time": not minute.startswith("*") and not hour.startswith("*"),
+        "timezone": UTC,
     }
     days = expand_field(dom, DAY)
     weekdays = ",".join(DAY_NAMES[day] for day in expand_field(dow, WEEKDAY))
     if not _either_day(dom, dow):
         # Only one (or neither) is restricted: the other matches every day, so AND is right.
-        return StandardCronTrigger(
-            day=_compress(days), day_of_week=weekdays, jitter=jitter, **common
-        )
-    if not _day_comes(days, expand_field(month, MONTH)):
-        # "0 0 31 2 mon" is every Monday in February: a day trigger that never fires would
-        # make OrTrigger search up to the year 9999 on every call.
-        return StandardCronTrigger(day_of_week=weekdays, jitter=jitter, **common)
-    return OrTrigger(
-        [
-            StandardCronTrigger(day=_compress(days), **common),
-            StandardCronTrigger(day_of_week=weekdays, **common),
-        ],
-        jitter=jitter,
-    )
+        wall_clocks = [CronTrigger(day=_compress(days), day_of_week=weekdays, **clock)]
+    elif not _day_comes(days, expand_field(month, MONTH)):
+        # "0 0 31 2 mon" is every Monday in February: a day-of-month trigger that never
+        # fires would search up to the year 9999 on every call.
+        wall_clocks = [CronTrigger(day_of_week=weekdays, **clock)]
+    else:
+        wall_clocks = [
+            CronTrigger(day=_compress(days), **clock),
+            CronTrigger(day_of_week=weekdays, **clock),
+        ]
+    fixed_time = not minute.startswith("*") and not hour.startswith("*")
+    return StandardCronTrigger(wall_clocks, timezone, fixed_time, jitter)
 
 
 def describe(expression):
@@ -301,21 +368,36 @@ def describe(expression):
 def _describable_days(dom, dow):
     """The day fields rewritten so cron-descriptor reads them as cron does.
 
-    cron-descriptor reads names, 7 and steps of the weekday field its own way ("fri/2" is
-    "every 2 weeks" to it), and says "or" whenever both day fields are not "*". So the
-    weekday becomes plain numbers, a field that allows every day becomes "*", and when
-    cron ANDs two restricted-looking fields ("*/2 * 1") the weekday is returned apart,
-    to be described after the rest.
+    cron-descriptor reads steps of the weekday field its own way ("fri/2" is "every 2
+    weeks" to it) and says "or" whenever both day fields are not "*". So the weekday
+    becomes plain numbers, a field that allows every day becomes "*", and when cron ANDs
+    two restricted-looking fields ("*/2 * 1") the weekday is returned apart, to be
+    described after the rest.
     """
     days, weekdays = expand_field(dom, DAY), expand_field(dow, WEEKDAY)
     either = _either_day(dom, dow)
     if either and (len(days) == 31 or len(weekdays) == 7):
         return "*", "*", None
     dom = "*" if len(days) == 31 else dom
-    dow = "*" if len(weekdays) == 7 else _compress(weekdays)
+    dow = "*" if len(weekdays) == 7 else _weekday_text(weekdays)
     if not either and dom != "*" and dow != "*":
         return dom, "*", dow
     return dom, dow, None
+
+
+def _weekday_text(weekdays):
+    """[0, 2, 4, 6] -> '2,4,6,7' and [1, 2, 3, 4, 5] -> '1-5', in the order people say them.
+
+    Sunday goes last (as 7) when Saturday is there, and only runs of three days or more
+    become ranges: "Saturday and Sunday", "Friday through Sunday".
+    """
+    if weekdays[0] == 0 and weekdays[-1] == 6:
+        weekdays = [*weekdays[1:], 7]
+    parts = []
+    for part in _compress(weekdays).split(","):
+        first, _, last = part.partition("-")
+        parts.extend([first, last] if last and int(last) - int(first) == 1 else [part])
+    return ",".join(parts)
 
 
 def validate(expression, timezone="UTC"):
