@@ -92,10 +92,20 @@ def _number(token, low, high, names, field):
         return names.index(token) + low
     if not token.isdigit():
         raise CronError(f"{field}: {token!r} is not a number{' or a name' if names else ''}")
-    value = int(token)
+    value = _whole(token)
     if not low <= value <= high:
-        raise CronError(f"{field}: {value} is outside {low}-{high}")
+        raise CronError(f"{field}: {token} is outside {low}-{high}")
     return value
+
+
+def _whole(digits):
+    """The number an ASCII digit string spells, capped at 1000000.
+
+    int() refuses strings over 4300 digits with a plain ValueError; no field or step needs
+    more than two.
+    """
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 6 else 1_000_000
 
 
 def expand_field(text, field_index):
@@ -116,7 +126,7 @@ def expand_field(text, field_index):
             end = _number(last, low, high, names, field) if last else (high if step else start)
         if end < start:
             raise CronError(f"{field}: range {item!r} runs backwards")
-        step_value = int(step) if step else 1
+        step_value = _whole(step) if step else 1
         if step_value < 1:
             raise CronError(f"{field}: step in {item!r} must be at least 1")
         values.update(range(start, end + 1, step_value))
@@ -319,30 +329,36 @@ def build_trigger(expression, timezone, jitter=None):
     """An APScheduler trigger that fires exactly when standard cron would."""
     fields = normalize(expression)
     minute, hour, dom, month, dow = fields[-5:]
-    second = _compress(expand_field(fields[0], SECOND)) if len(fields) == 6 else "0"
     clock = {
-        "second": second,
-        "minute": _compress(expand_field(minute, MINUTE)),
-        "hour": _compress(expand_field(hour, HOUR)),
-        "month": _compress(expand_field(month, MONTH)),
+        "second": _clock_field(fields[0], SECOND) if len(fields) == 6 else "0",
+        "minute": _clock_field(minute, MINUTE),
+        "hour": _clock_field(hour, HOUR),
+        "month": _clock_field(month, MONTH),
         "timezone": UTC,
     }
-    days = expand_field(dom, DAY)
-    weekdays = ",".join(DAY_NAMES[day] for day in expand_field(dow, WEEKDAY))
+    days, weekdays = _clock_field(dom, DAY), _clock_field(dow, WEEKDAY)
     if not _either_day(dom, dow):
         # Only one (or neither) is restricted: the other matches every day, so AND is right.
-        wall_clocks = [CronTrigger(day=_compress(days), day_of_week=weekdays, **clock)]
-    elif not _day_comes(days, expand_field(month, MONTH)):
+        wall_clocks = [CronTrigger(day=days, day_of_week=weekdays, **clock)]
+    elif not _day_comes(expand_field(dom, DAY), expand_field(month, MONTH)):
         # "0 0 31 2 mon" is every Monday in February: a day-of-month trigger that never
         # fires would search up to the year 9999 on every call.
         wall_clocks = [CronTrigger(day_of_week=weekdays, **clock)]
     else:
-        wall_clocks = [
-            CronTrigger(day=_compress(days), **clock),
-            CronTrigger(day_of_week=weekdays, **clock),
-        ]
+        wall_clocks = [CronTrigger(day=days, **clock), CronTrigger(day_of_week=weekdays, **clock)]
     fixed_time = not minute.startswith("*") and not hour.startswith("*")
     return StandardCronTrigger(wall_clocks, timezone, fixed_time, jitter)
+
+
+def _clock_field(text, field_index):
+    """A field as CronTrigger should read it: '*', '1-3,5', or weekday names ('sun,mon')."""
+    values = expand_field(text, field_index)
+    _, low, high, _ = FIELDS[field_index]
+    if len(values) == (7 if field_index == WEEKDAY else high - low + 1):
+        return "*"
+    if field_index == WEEKDAY:
+        return ",".join(DAY_NAMES[day] for day in values)
+    return _compress(values)
 
 
 def describe(expression):

@@ -239,6 +239,12 @@ def test_a_day_field_starting_with_a_star_does_not_count_as_restricted():
     assert days == ["Mon 05", "Mon 19", "Mon 09"]  # Mondays on odd days: not Feb 2
 
 
+def test_a_day_field_counts_as_restricted_by_its_first_character_alone():
+    # As in cron: "0,*" does not start with "*", so day 1 OR any weekday: every day.
+    days = [fire.day for fire in fire_times("0 0 1 * 0,*", UTC, utc(2026, 1, 1, 0, 0, 30), 3)]
+    assert days == [2, 3, 4]
+
+
 def test_a_day_of_month_that_never_comes_still_allows_its_weekdays():
     days = [
         fire.strftime("%a %d %b") for fire in fire_times("0 0 31 2 mon", UTC, utc(2026, 1, 1), 3)
