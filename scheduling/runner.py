@@ -121,7 +121,7 @@ def run_task(name, trigger, scheduled_for=None, on_progress=None):
             name, trigger, f"Skipped: {name} is already running{since}.", scheduled_for
         )
     run = RunContext(task, on_progress=on_progress)
-    run.execute(job.load())
+    run.execute(job)
     return run.task
 
 
@@ -231,7 +231,7 @@ class RunContext:
 
     # --- what the runner does ------------------------------------------------------------
 
-    def execute(self, func):
+    def execute(self, job):
         capture = _LogCapture(threading.get_ident())
         root = logging.getLogger()
         root.addHandler(capture)
@@ -241,7 +241,9 @@ class RunContext:
         beat.start()
         status, error = Task.COMPLETED, ""
         try:
-            summary = func(self)
+            # Loaded inside the try: a dotted path that does not import must close the row
+            # as failed, not leave it running with a live pid (nothing would free it).
+            summary = job.load()(self)
             if summary:
                 self.log.info("%s", summary)
         except Cancelled:

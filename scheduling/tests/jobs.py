@@ -8,6 +8,8 @@ import os
 import time
 from datetime import timedelta
 
+from django.conf import settings
+
 from scheduling.registry import Job
 
 
@@ -36,20 +38,34 @@ def boom(run):
     raise RuntimeError("the job blew up")
 
 
-def _job(name, func, default_schedule):
+def chatty(run):
+    """Logs the MyAnonamouse cookie (which must be masked) and CHATTY_LINES lines."""
+    run.log.info("first line, with cookie %s", settings.MAM_SESSION_ID)
+    for number in range(int(os.environ.get("CHATTY_LINES", "10"))):
+        run.log.info("line %06d %s", number, "x" * 80)
+    run.log.info("last line, with cookie %s", settings.MAM_SESSION_ID)
+    if os.environ.get("CHATTY_FAILS"):
+        raise RuntimeError(f"the site refused cookie {settings.MAM_SESSION_ID}")
+
+
+def _job(name, func=None):
+    """A test job; it runs once a year unless TEST_<NAME>_TIME says otherwise."""
     return Job(
         name=name,
         title=f"Test job {name}",
-        func_path=f"scheduling.tests.jobs.{func.__name__}",
+        func_path=f"scheduling.tests.jobs.{func or name}",
         schedule_setting=f"TEST_{name.upper()}_TIME",
         flag_setting=None,
         misfire_grace=timedelta(seconds=int(os.environ.get("TEST_MISFIRE_GRACE", "30"))),
-        schedule=os.environ.get(f"TEST_{name.upper()}_TIME", default_schedule),
+        schedule=os.environ.get(f"TEST_{name.upper()}_TIME", "0 0 1 1 *"),
     )
 
 
 JOBS = [
-    _job("tick", tick, "0 0 1 1 *"),
-    _job("sleepy", sleepy, "0 0 1 1 *"),
-    _job("boom", boom, "0 0 1 1 *"),
+    _job("tick"),
+    _job("sleepy"),
+    _job("boom"),
+    _job("chatty"),
+    # Its function does not exist (a typo in a dotted path, a plugin not installed).
+    _job("missing", func="no_such_function"),
 ]
