@@ -18,8 +18,10 @@ from scheduling.models import FailedAttempt, Task
 BATCH_SIZE = 5000
 
 
-def delete_in_batches(queryset, run=None, batch_size=BATCH_SIZE, before_delete=None):
+def delete_in_batches(queryset, run=None, batch_size=None, before_delete=None):
     """Delete the rows of queryset a batch at a time. Returns how many were deleted."""
+    # Read at call time, not bound as a default: settings-free tuning (and tests) can patch it.
+    batch_size = batch_size or BATCH_SIZE
     deleted = 0
     model = queryset.model
     while True:
