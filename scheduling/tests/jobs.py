@@ -48,14 +48,14 @@ def chatty(run):
         raise RuntimeError(f"the site refused cookie {settings.MAM_SESSION_ID}")
 
 
-def _job(name, func=None):
+def _job(name, func=None, flag=None):
     """A test job; it runs once a year unless TEST_<NAME>_TIME says otherwise."""
     return Job(
         name=name,
         title=f"Test job {name}",
         func_path=f"scheduling.tests.jobs.{func or name}",
         schedule_setting=f"TEST_{name.upper()}_TIME",
-        flag_setting=None,
+        flag_setting=flag,
         misfire_grace=timedelta(seconds=int(os.environ.get("TEST_MISFIRE_GRACE", "30"))),
         schedule=os.environ.get(f"TEST_{name.upper()}_TIME", "0 0 1 1 *"),
     )
@@ -68,4 +68,6 @@ JOBS = [
     _job("chatty"),
     # Its function does not exist (a typo in a dotted path, a plugin not installed).
     _job("missing", func="no_such_function"),
+    # Switched off: FEATURE_FLAGS has no such flag, and a flag it lacks reads as off.
+    _job("switched_off", func="tick", flag="ENABLE_TEST_SWITCHED_OFF"),
 ]
