@@ -250,11 +250,12 @@ class SchedulerHost:
         )
 
     def poll(self):
-        """Apply staff's requests and beat. Survives the database going away."""
+        """Apply staff's requests, close orphaned runs, beat. Survives the database going away."""
 
         def apply():
             close_old_connections()
             self._beat()
+            runner.close_abandoned_runs()
             for control in JobControl.objects.all():  # one row per job: a handful
                 self.apply_control(control)
 

@@ -65,6 +65,17 @@ def close_if_abandoned(name):
     return None
 
 
+def close_abandoned_runs():
+    """Close every running row whose process is gone. Returns the rows it closed.
+
+    The claim closes a job's orphan only when that job starts again, which for a monthly
+    job is weeks away: until then the admin would show a run that is not happening.
+    The scheduler calls this as it polls, so a crash shows up within seconds.
+    """
+    names = set(Task.objects.running().values_list("task_name", flat=True))
+    return [task for name in sorted(names) if (task := close_if_abandoned(name))]
+
+
 def claim(name, trigger, scheduled_for=None):
     """Return a new running Task, or None when the job is already running."""
     close_if_abandoned(name)

@@ -12,10 +12,12 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC
 from pathlib import Path
 
 import environ
 from django.conf import settings
+from django.utils.dateparse import parse_datetime
 
 PROJECT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -98,9 +100,38 @@ class ProcessDatabase:
             return self.query(sql + " WHERE task_name = ? ORDER BY id", (name,))
         return self.query(sql + " ORDER BY id")
 
+    def shell(self, code):
+        """Run Python code in a `manage.py shell` against this database (models at hand)."""
+        return manage("shell", "-c", code, env=self.env, check=True)
+
+    def runs(self, name):
+        """The job's Task rows, oldest first, as dicts (datetimes aware, in UTC)."""
+        columns = "id status trigger scheduled_for actual_start error_message".split()
+        rows = self.query(
+            f"SELECT {', '.join(columns)} FROM scheduling_task WHERE task_name = ? ORDER BY id",
+            (name,),
+        )
+        return [dict(zip(columns, map(_as_datetime, row), strict=True)) for row in rows]
+
+    def control(self, name):
+        """The job's JobControl row as a dict, or None."""
+        columns = "paused applied_paused run_requested_at".split()
+        rows = self.query(
+            f"SELECT {', '.join(columns)} FROM scheduling_jobcontrol WHERE name = ?", (name,)
+        )
+        return dict(zip(columns, rows[0], strict=True)) if rows else None
+
     def drop(self):
         if self.pg_name:
             self._pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+
+
+def _as_datetime(value):
+    """SQLite hands back datetimes as text in UTC; PostgreSQL as aware datetimes."""
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == " ":
+        moment = parse_datetime(value)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return value
 
 
 def _pg_dsn(url):

@@ -287,3 +287,20 @@ def test_a_live_run_is_never_closed_as_abandoned(in_background):
     runner.run_task("sleepy", Task.CLI)
     first.refresh_from_db()
     assert first.status == Task.RUNNING
+
+
+def test_the_sweep_closes_orphans_of_every_job_and_spares_live_runs(in_background):
+    in_background("sleepy")
+    live = wait_until(lambda: running_row("sleepy"), 10, "sleepy running")
+    for name in ["tick", "boom"]:
+        Task.objects.create(
+            task_name=name,
+            status=Task.RUNNING,
+            trigger=Task.SCHEDULE,
+            heartbeat_at=timezone.now(),
+            host=this_host(),
+            pid=dead_pid(),
+        )
+    closed = runner.close_abandoned_runs()
+    assert sorted(task.task_name for task in closed) == ["boom", "tick"]
+    assert list(Task.objects.running().values_list("pk", flat=True)) == [live.pk]

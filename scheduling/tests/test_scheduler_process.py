@@ -1,0 +1,268 @@
+"""runscheduler as it runs in production: real subprocesses against a real database.
+
+Schedules use six-field cron (seconds first) so jobs fire within a test's few seconds.
+Absence ("no more runs") can only be shown by waiting: those waits are a few seconds of
+a job that would otherwise fire every second.
+"""
+
+import signal
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from scheduling.tests.processes import manage, wait_until
+
+pytestmark = pytest.mark.slow
+
+EVERY_SECOND = "* * * * * *"
+LONG_SLEEPY = {"SLEEPY_ITEMS": 300, "SLEEPY_SECONDS": 0.1}  # 30 s unless stopped
+LEADERS = (
+    "SELECT pid FROM scheduling_schedulerprocess WHERE is_leader = ? AND stopped_at IS NULL",
+    (True,),
+)
+
+
+@pytest.fixture
+def leader(spawn):
+    """Start a runscheduler and wait until it leads."""
+
+    def start(**env):
+        scheduler = spawn("runscheduler", **env)
+        scheduler.wait_for_output("Leader")
+        return scheduler
+
+    return start
+
+
+def completed(db, name):
+    return [run for run in db.runs(name) if run["status"] == "completed"]
+
+
+def wait_for_runs(db, name, count, timeout=20):
+    return wait_until(lambda: len(completed(db, name)) >= count, timeout, f"{count} {name} runs")
+
+
+def wait_for_running(db, name, timeout=20):
+    return wait_until(
+        lambda: [run for run in db.runs(name) if run["status"] == "running"],
+        timeout,
+        f"{name} running",
+    )[0]
+
+
+def run_now(db, name):
+    db.shell(f"from scheduling.models import JobControl; JobControl.request_run({name!r}, 'test')")
+
+
+def applied_paused(db, name):
+    control = db.control(name)
+    return (
+        control is not None
+        and control["applied_paused"] is not None
+        and bool(control["applied_paused"])
+    )
+
+
+def no_new_runs_for(db, name, seconds):
+    before = len(db.runs(name))
+    time.sleep(seconds)
+    return len(db.runs(name)) == before
+
+
+def cron_at(moment):
+    """A six-field cron expression that fires once, at this second (in UTC)."""
+    return f"{moment.second} {moment.minute} {moment.hour} {moment.day} {moment.month} *"
+
+
+# --- firing -----------------------------------------------------------------------------
+
+
+def test_jobs_fire_at_their_cron_times(leader, process_db):
+    scheduler = leader(TEST_TICK_TIME="*/2 * * * * *")
+    wait_for_runs(process_db, "tick", 3)
+    assert scheduler.stop() == 0
+    runs = process_db.runs("tick")
+    assert {run["trigger"] for run in runs} == {"schedule"}
+    due = [run["scheduled_for"] for run in runs]
+    assert all(moment.second % 2 == 0 and moment.microsecond == 0 for moment in due)
+    assert len(set(due)) == len(due)
+    assert all(run["actual_start"] >= run["scheduled_for"] for run in runs)
+
+
+def test_a_run_now_request_runs_the_job_with_trigger_admin(leader, process_db):
+    leader()
+    run_now(process_db, "tick")
+    wait_for_runs(process_db, "tick", 1, timeout=10)
+    assert [run["trigger"] for run in process_db.runs("tick")] == ["admin"]
+    assert process_db.control("tick")["run_requested_at"] is None
+
+
+# --- pause and resume -------------------------------------------------------------------
+
+
+def test_a_pause_reaches_a_running_scheduler_within_5_seconds(leader, process_db):
+    leader(TEST_TICK_TIME=EVERY_SECOND)
+    wait_for_runs(process_db, "tick", 1)
+    manage("pausejob", "tick", env=process_db.env, check=True)
+    wait_until(lambda: applied_paused(process_db, "tick"), 5, "the pause applied")
+    time.sleep(1)  # a run submitted just before the pause may still open its row
+    assert no_new_runs_for(process_db, "tick", 3)
+
+
+def test_a_resume_reaches_a_running_scheduler_within_5_seconds(leader, process_db):
+    leader(TEST_TICK_TIME=EVERY_SECOND)
+    manage("pausejob", "tick", env=process_db.env, check=True)
+    wait_until(lambda: applied_paused(process_db, "tick"), 5, "the pause applied")
+    manage("resumejob", "tick", env=process_db.env, check=True)
+    wait_until(lambda: not applied_paused(process_db, "tick"), 5, "the resume applied")
+    wait_for_runs(process_db, "tick", 1, timeout=5)
+
+
+def test_a_restart_keeps_a_paused_job_paused(leader, process_db):
+    first = leader(TEST_TICK_TIME=EVERY_SECOND)
+    manage("pausejob", "tick", env=process_db.env, check=True)
+    wait_until(lambda: applied_paused(process_db, "tick"), 5, "the pause applied")
+    assert first.stop() == 0
+    leader(TEST_TICK_TIME=EVERY_SECOND)
+    assert no_new_runs_for(process_db, "tick", 3)
+    assert process_db.control("tick")["paused"]
+
+
+def test_a_job_paused_while_no_scheduler_ran_stays_paused_at_start(leader, process_db):
+    manage("pausejob", "tick", env=process_db.env, check=True)
+    leader(TEST_TICK_TIME=EVERY_SECOND)
+    assert no_new_runs_for(process_db, "tick", 3)
+    assert process_db.runs("tick") == []
+
+
+# --- crashes ----------------------------------------------------------------------------
+
+
+def test_kill_9_of_the_scheduler_mid_run_leaves_a_row_the_next_start_closes(leader, process_db):
+    crashed = leader(**LONG_SLEEPY)
+    run_now(process_db, "sleepy")
+    orphan = wait_for_running(process_db, "sleepy")
+    crashed.kill9()
+    assert process_db.runs("sleepy")[0]["status"] == "running"
+    leader(SLEEPY_ITEMS=1)
+    closed = wait_until(
+        lambda: process_db.runs("sleepy")[0]["status"] == "failed", 10, "the orphan closed"
+    )
+    assert closed
+    assert process_db.runs("sleepy")[0]["id"] == orphan["id"]
+    assert process_db.runs("sleepy")[0]["error_message"].startswith("abandoned")
+    run_now(process_db, "sleepy")
+    wait_for_runs(process_db, "sleepy", 1)
+
+
+def test_kill_9_of_runtask_mid_run_leaves_a_row_the_next_start_closes(spawn, process_db):
+    crashed = spawn("runtask", "sleepy", **LONG_SLEEPY)
+    wait_for_running(process_db, "sleepy")
+    crashed.kill9()
+    assert process_db.runs("sleepy")[0]["status"] == "running"
+    env = {**process_db.env, "SLEEPY_ITEMS": "1"}
+    assert manage("runtask", "sleepy", env=env).returncode == 0
+    orphan, rerun = process_db.runs("sleepy")
+    assert orphan["status"] == "failed"
+    assert orphan["error_message"].startswith("abandoned")
+    assert rerun["status"] == "completed"
+
+
+# --- one leader -------------------------------------------------------------------------
+
+
+def test_two_schedulers_give_one_leader_and_one_standby(leader, spawn, process_db):
+    first = leader()
+    second = spawn("runscheduler")
+    second.wait_for_output("Standby")
+    wait_until(lambda: process_db.query(*LEADERS), 5, "the leader's heartbeat")
+    assert "Standby" not in first.output()
+    assert "Leader" not in second.output()
+    assert process_db.query(*LEADERS) == [(first.pid,)]
+
+
+def test_killing_the_leader_hands_over_without_running_anything_twice(leader, spawn, process_db):
+    first = leader(TEST_TICK_TIME=EVERY_SECOND)
+    standby = spawn("runscheduler", TEST_TICK_TIME=EVERY_SECOND)
+    standby.wait_for_output("Standby")
+    wait_for_runs(process_db, "tick", 2)
+    first.kill9()
+    standby.wait_for_output("Leader", timeout=10)
+    handed_over = len(process_db.runs("tick"))
+    wait_until(lambda: len(completed(process_db, "tick")) >= handed_over + 2, 10, "runs")
+    assert standby.stop() == 0
+    twice = Counter(run["scheduled_for"] for run in process_db.runs("tick"))
+    assert [moment for moment, count in twice.items() if count > 1] == []
+
+
+def test_the_scheduler_records_its_heartbeat_and_its_stop(leader, process_db):
+    scheduler = leader()
+    beat = wait_until(lambda: process_db.query(*LEADERS), 5, "the leader's row")
+    assert beat == [(scheduler.pid,)]
+    assert scheduler.stop() == 0
+    assert process_db.query(*LEADERS) == []
+
+
+# --- stopping ---------------------------------------------------------------------------
+
+
+def test_sigterm_mid_run_closes_the_row_and_releases_the_lock(leader, process_db):
+    scheduler = leader(SCHEDULER_SHUTDOWN_TIMEOUT_SECONDS=1, **LONG_SLEEPY)
+    run_now(process_db, "sleepy")
+    wait_for_running(process_db, "sleepy")
+    scheduler.signal(signal.SIGTERM)
+    assert scheduler.popen.wait(timeout=30) == 0
+    assert process_db.runs("sleepy")[0]["status"] in ("completed", "cancelled", "failed")
+    leader()  # takes the lock at once: wait_for_output's own timeout bounds it
+
+
+def test_sigint_stops_the_scheduler_cleanly(leader):
+    scheduler = leader()
+    scheduler.signal(signal.SIGINT)
+    assert scheduler.popen.wait(timeout=30) == 0
+    assert "Scheduler stopped." in scheduler.output()
+
+
+# --- downtime ---------------------------------------------------------------------------
+
+
+def test_a_run_missed_beyond_its_grace_is_recorded_as_skipped(leader, process_db):
+    due = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
+    env = {"TEST_TICK_TIME": cron_at(due), "TEST_MISFIRE_GRACE": 1, "TIME_ZONE": "UTC"}
+    assert leader(**env).stop() == 0
+    time.sleep(max(0, (due - datetime.now(UTC)).total_seconds()) + 3)
+    leader(**env)
+    missed = wait_until(lambda: process_db.runs("tick"), 10, "a row for the missed run")
+    assert [run["status"] for run in missed] == ["skipped"]
+    assert missed[0]["error_message"].startswith("Missed")
+    assert missed[0]["scheduled_for"] == due
+
+
+def test_a_run_missed_within_its_grace_runs_once_at_start(leader, process_db):
+    due = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
+    env = {"TEST_TICK_TIME": cron_at(due), "TEST_MISFIRE_GRACE": 60, "TIME_ZONE": "UTC"}
+    assert leader(**env).stop() == 0
+    time.sleep(max(0, (due - datetime.now(UTC)).total_seconds()) + 2)
+    leader(**env)
+    wait_for_runs(process_db, "tick", 1, timeout=10)
+    runs = process_db.runs("tick")
+    assert [(run["status"], run["scheduled_for"]) for run in runs] == [("completed", due)]
+
+
+def test_once_runs_the_jobs_that_are_due(process_db):
+    env = {**process_db.env, "TEST_TICK_TIME": "*/2 * * * * *"}
+    manage("runscheduler", "--once", env=env, check=True)  # registers: tick due in <= 2 s
+    assert process_db.runs("tick") == []
+    time.sleep(2.5)
+    manage("runscheduler", "--once", env=env, check=True)
+    assert [run["status"] for run in process_db.runs("tick")] == ["completed"]
+
+
+def test_once_runs_the_requested_run_nows(process_db):
+    run_now(process_db, "tick")
+    manage("runscheduler", "--once", env=process_db.env, check=True)
+    assert [(r["status"], r["trigger"]) for r in process_db.runs("tick")] == [
+        ("completed", "admin")
+    ]
