@@ -137,6 +137,48 @@ def test_a_job_paused_while_no_scheduler_ran_stays_paused_at_start(leader, proce
     assert process_db.runs("tick") == []
 
 
+def test_a_job_resumed_while_no_scheduler_ran_runs_after_start(leader, process_db):
+    manage("pausejob", "tick", env=process_db.env, check=True)
+    assert leader(TEST_TICK_TIME=EVERY_SECOND).stop() == 0
+    manage("resumejob", "tick", env=process_db.env, check=True)
+    leader(TEST_TICK_TIME=EVERY_SECOND)
+    wait_for_runs(process_db, "tick", 1, timeout=5)
+
+
+def test_a_schedule_override_reaches_a_running_scheduler(leader, process_db):
+    leader()  # tick: once a year
+    process_db.shell(
+        "from scheduling.models import JobControl; "
+        f"JobControl.objects.filter(name='tick').update(schedule_override={EVERY_SECOND!r})"
+    )
+    wait_for_runs(process_db, "tick", 2, timeout=10)
+    assert {run["trigger"] for run in process_db.runs("tick")} == {"schedule"}
+
+
+def test_a_job_switched_off_leaves_the_scheduler_at_its_next_start(leader, process_db):
+    assert leader().stop() == 0
+    leader(ENABLE_MAM_SCRAPING="false").wait_for_output("Removing job mam_scraping")
+    stored = {row[0] for row in process_db.query("SELECT id FROM django_apscheduler_djangojob")}
+    assert "mam_scraping" not in stored
+    assert "top10_discovery" in stored
+
+
+def test_a_scheduled_run_while_the_job_runs_elsewhere_is_recorded_as_skipped(
+    spawn, leader, process_db
+):
+    spawn("runtask", "sleepy", **LONG_SLEEPY)
+    wait_for_running(process_db, "sleepy")
+    leader(TEST_SLEEPY_TIME=EVERY_SECOND)
+    skipped = wait_until(
+        lambda: [run for run in process_db.runs("sleepy") if run["status"] == "skipped"],
+        10,
+        "a skipped scheduled run",
+    )
+    assert skipped[0]["trigger"] == "schedule"
+    assert "already running" in skipped[0]["error_message"]
+    assert len([r for r in process_db.runs("sleepy") if r["status"] == "running"]) == 1
+
+
 # --- crashes ----------------------------------------------------------------------------
 
 
