@@ -7,6 +7,7 @@ the setting and the value, so start-up stops with a message a user can act on. V
 secret settings are never echoed.
 """
 
+import warnings
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -25,7 +26,8 @@ def _raw(name, default):
 
 def _refuse(name, value, why, secret=False):
     shown = "(value hidden)" if secret else repr(value)
-    raise ImproperlyConfigured(f"Setting {name}={shown} is invalid: {why}")
+    # from None: the parsing error behind it would only repeat the value.
+    raise ImproperlyConfigured(f"Setting {name}={shown} is invalid: {why}") from None
 
 
 def text(name, default=""):
@@ -102,12 +104,24 @@ def cron(name, default, tz):
     return value.strip()
 
 
+SUPPORTED_DATABASES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
+
+
 def database(name, default):
     value = _raw(name, default)
     try:
-        config = environ.Env.db_url_config(value)
+        # django-environ warns about an unknown scheme with the whole URL (password and
+        # all) in the message: keep that warning off the console.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            config = environ.Env.db_url_config(value)
     except Exception:  # environ raises a handful of types for a malformed URL
-        _refuse(name, value, "not a database URL such as sqlite:///db.sqlite3", secret=True)
-    if not config.get("ENGINE"):
-        _refuse(name, value, "unknown database scheme (use sqlite:// or postgres://)", secret=True)
+        config = None
+    if not config or config.get("ENGINE") not in SUPPORTED_DATABASES:
+        _refuse(
+            name,
+            value,
+            "not a database URL such as sqlite:///db.sqlite3 or postgres://...",
+            secret=True,
+        )
     return config
