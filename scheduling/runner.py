@@ -250,27 +250,39 @@ class RunContext:
             _active[self.task.pk] = self
         beat = threading.Thread(target=self._beat, name=f"heartbeat-{self.name}", daemon=True)
         beat.start()
-        status, error = Task.COMPLETED, ""
+        try:
+            status, error = self._call(job)
+        except KeyboardInterrupt:
+            # Ctrl-C (or SIGTERM) on a foreground runtask: close the row as cancelled now
+            # rather than leave it to be found "abandoned" later, then let the interrupt go on.
+            self.log.warning("Interrupted after %d items.", self.processed)
+            self._finish(beat, root, capture, Task.CANCELLED, "")
+            raise
+        self._finish(beat, root, capture, status, error)
+
+    def _call(self, job):
+        """Run the job function. Returns (status, error message)."""
         try:
             # Loaded inside the try: a dotted path that does not import must close the row
             # as failed, not leave it running with a live pid (nothing would free it).
             summary = job.load()(self)
-            if summary:
-                self.log.info("%s", summary)
         except Cancelled:
-            status = Task.CANCELLED
             self.log.info("Cancelled by request after %d items.", self.processed)
+            return Task.CANCELLED, ""
         except Exception as exc:
             # The error itself first, in a line a person reads; the traceback below it.
-            status = Task.FAILED
-            error = redact(f"{exc or type(exc).__name__}\n\n{traceback.format_exc()}")
             self.log.error("Failed: %s", redact(f"{type(exc).__name__}: {exc}"))
-        finally:
-            self._done.set()
-            beat.join(timeout=5)
-            root.removeHandler(capture)
-            with _active_lock:
-                _active.pop(self.task.pk, None)
+            return Task.FAILED, redact(f"{exc or type(exc).__name__}\n\n{traceback.format_exc()}")
+        if summary:
+            self.log.info("%s", summary)
+        return Task.COMPLETED, ""
+
+    def _finish(self, beat, root, capture, status, error):
+        self._done.set()
+        beat.join(timeout=5)
+        root.removeHandler(capture)
+        with _active_lock:
+            _active.pop(self.task.pk, None)
         self._close(status, error, capture.text())
 
     def _counts(self):

@@ -5,6 +5,7 @@ the printed content is checked in process with call_command.
 """
 
 import json
+import signal
 from datetime import datetime, timedelta
 from io import StringIO
 
@@ -101,6 +102,16 @@ def test_runtask_cancel_stops_a_running_job(spawn, process_db):
     assert result.returncode == 0, result.stderr
     assert "Cancel requested for task #" in result.stdout
     assert running.popen.wait(timeout=30) == 1
+    assert process_db.tasks("sleepy")[0][2] == "cancelled"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_runtask_interrupted_closes_its_row_as_cancelled_and_exits_1(spawn, process_db, sig):
+    running = spawn("runtask", "sleepy", SLEEPY_ITEMS=200, SLEEPY_SECONDS=0.1)
+    wait_until(lambda: process_db.tasks("sleepy"), 30, "sleepy running")
+    running.signal(sig)
+    assert running.popen.wait(timeout=30) == 1
+    assert "sleepy interrupted" in running.output()
     assert process_db.tasks("sleepy")[0][2] == "cancelled"
 
 

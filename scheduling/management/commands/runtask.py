@@ -1,3 +1,4 @@
+import signal
 import sys
 import time
 
@@ -38,7 +39,7 @@ class Command(BaseCommand):
                 returncode=EXIT_DISABLED,
             )
         self._last_print = 0.0
-        task = runner.run_task(job.name, Task.CLI, on_progress=self._progress)
+        task = self._run(job)
         self._end_progress_line()
         if task.status == Task.SKIPPED:
             raise CommandError(task.error_message, returncode=EXIT_ALREADY_RUNNING)
@@ -47,6 +48,18 @@ class Command(BaseCommand):
             if task.error_message:
                 self.stderr.write(task.error_message.rstrip())
             raise CommandError(f"{job.name} {task.status}.", returncode=EXIT_FAILED)
+
+    def _run(self, job):
+        # SIGTERM (docker stop, systemd) is made to act like Ctrl-C: the runner closes the
+        # row as cancelled instead of the process dying with its row still running.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            return runner.run_task(job.name, Task.CLI, on_progress=self._progress)
+        except KeyboardInterrupt:
+            self._end_progress_line()
+            raise CommandError(
+                f"{job.name} interrupted; its run was closed as cancelled.", returncode=EXIT_FAILED
+            ) from None
 
     def _job(self, name):
         if not name:
