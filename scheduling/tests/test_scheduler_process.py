@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scheduling.tests.processes import manage, wait_until
+from scheduling.tests.processes import manage, using_postgres, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -245,6 +245,25 @@ def test_the_scheduler_records_its_heartbeat_and_its_stop(leader, process_db):
     assert beat == [(scheduler.pid,)]
     assert scheduler.stop() == 0
     assert process_db.query(*LEADERS) == []
+
+
+@pytest.mark.skipif(not using_postgres(), reason="drops the server's connections")
+def test_the_scheduler_carries_on_after_its_database_connections_drop(leader, process_db):
+    scheduler = leader(TEST_TICK_TIME=EVERY_SECOND)
+    wait_for_runs(process_db, "tick", 1)
+    process_db._pg_admin(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE datname = '{process_db.pg_name}' AND pid <> pg_backend_pid()"
+    )
+    after = len(process_db.runs("tick"))
+    wait_until(lambda: len(completed(process_db, "tick")) >= after + 3, 20, "runs after the drop")
+    run_now(process_db, "tick")
+    wait_until(
+        lambda: any(run["trigger"] == "admin" for run in completed(process_db, "tick")),
+        10,
+        "a run-now after the drop",
+    )
+    assert scheduler.popen.poll() is None
 
 
 # --- stopping ---------------------------------------------------------------------------
