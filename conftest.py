@@ -1,6 +1,22 @@
 """Fixtures shared by every app's tests."""
 
 import pytest
+from django.conf import settings
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, test in a file as the site runs, not in pytest-django's shared memory.
+
+    Threads that share an in-memory database lock whole tables and fail at once with
+    "database table is locked" instead of waiting: the runner's heartbeat thread writing
+    beside a job made runner tests flaky. A file gets WAL and the busy timeout, like
+    production. A temporary file, so runs side by side in one checkout never meet.
+    """
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+        database.setdefault("TEST", {})["NAME"] = name
 
 
 @pytest.fixture(autouse=True)
