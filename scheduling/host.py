@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job as APJob
 from apscheduler.schedulers.background import BackgroundScheduler
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, connection
@@ -60,14 +61,39 @@ def due_time(job, now=None):
     return due
 
 
-def run_scheduled(name):
-    """What APScheduler calls at a job's cron time (in one of its worker threads)."""
+def run_scheduled(name, fired_for=None):
+    """What APScheduler calls at a job's cron time (in one of its worker threads).
+
+    fired_for is the (possibly jittered) time APScheduler fired the job for; the cron time
+    at or before it is the run's scheduled_for, however late the thread got going.
+    """
     try:
         close_old_connections()
         job = registry.get(name)
-        runner.run_task(name, Task.SCHEDULE, scheduled_for=due_time(job))
+        runner.run_task(name, Task.SCHEDULE, scheduled_for=due_time(job, fired_for))
     finally:
         connection.close()
+
+
+class FiredForExecutor(ThreadPoolExecutor):
+    """A thread pool that tells run_scheduled which fire time it runs for.
+
+    APScheduler 3 calls a job's function without its scheduled run time. Guessing it from
+    the clock names the next cron time when a run starts late (two rows for one cron time,
+    none for the other), so the time is passed along as a keyword argument of a copy of
+    the job. Jobs coalesce, so there is one run time per submission.
+    """
+
+    def _do_submit_job(self, job, run_times):
+        super()._do_submit_job(_with_kwargs(job, fired_for=run_times[-1]), run_times)
+
+
+def _with_kwargs(job, **kwargs):
+    clone = APJob.__new__(APJob)
+    clone.__setstate__(job.__getstate__())
+    clone._scheduler, clone._jobstore_alias = job._scheduler, job._jobstore_alias
+    clone.kwargs = {**job.kwargs, **kwargs}
+    return clone
 
 
 class SchedulerHost:
@@ -197,7 +223,7 @@ class SchedulerHost:
         scheduler = BackgroundScheduler(
             timezone=ZoneInfo(settings.TIME_ZONE),
             jobstores={"default": DjangoJobStore()},
-            executors={"default": ThreadPoolExecutor(max_workers=10)},
+            executors={"default": FiredForExecutor(max_workers=10)},
             job_defaults={"coalesce": True, "max_instances": 1},
         )
         scheduler.add_listener(self._on_not_run, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
