@@ -223,6 +223,7 @@ def test_two_schedulers_give_one_leader_and_one_standby(leader, spawn, process_d
     assert "Standby" not in first.output()
     assert "Leader" not in second.output()
     assert process_db.query(*LEADERS) == [(first.pid,)]
+    assert second.stop() == 0
 
 
 def test_killing_the_leader_hands_over_without_running_anything_twice(leader, spawn, process_db):
@@ -277,6 +278,16 @@ def test_sigterm_mid_run_closes_the_row_and_releases_the_lock(leader, process_db
     assert scheduler.popen.wait(timeout=30) == 0
     assert process_db.runs("sleepy")[0]["status"] in ("completed", "cancelled", "failed")
     leader()  # takes the lock at once: wait_for_output's own timeout bounds it
+
+
+def test_sigterm_waits_for_a_run_that_ends_within_the_timeout(leader, process_db):
+    scheduler = leader(SCHEDULER_SHUTDOWN_TIMEOUT_SECONDS=60, SLEEPY_ITEMS=15, SLEEPY_SECONDS=0.2)
+    run_now(process_db, "sleepy")
+    wait_for_running(process_db, "sleepy")
+    scheduler.signal(signal.SIGTERM)
+    assert scheduler.popen.wait(timeout=30) == 0
+    assert "Waiting up to 60s for 1 running job(s)." in scheduler.output()
+    assert [run["status"] for run in process_db.runs("sleepy")] == ["completed"]
 
 
 def test_sigint_stops_the_scheduler_cleanly(leader):
