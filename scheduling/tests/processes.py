@@ -121,6 +121,13 @@ class ProcessDatabase:
         )
         return dict(zip(columns, rows[0], strict=True)) if rows else None
 
+    def next_run_time(self, job_id):
+        """When the job store says the job runs next (None: paused or not stored)."""
+        rows = self.query(
+            "SELECT next_run_time FROM django_apscheduler_djangojob WHERE id = ?", (job_id,)
+        )
+        return _as_datetime(rows[0][0]) if rows else None
+
     def drop(self):
         if self.pg_name:
             self._pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')

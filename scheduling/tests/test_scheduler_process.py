@@ -128,6 +128,7 @@ def test_a_restart_keeps_a_paused_job_paused(leader, process_db):
     leader(TEST_TICK_TIME=EVERY_SECOND)
     assert no_new_runs_for(process_db, "tick", 3)
     assert process_db.control("tick")["paused"]
+    assert process_db.next_run_time("tick") is None
 
 
 def test_a_job_paused_while_no_scheduler_ran_stays_paused_at_start(leader, process_db):
@@ -300,11 +301,21 @@ def test_sigint_stops_the_scheduler_cleanly(leader):
 # --- downtime ---------------------------------------------------------------------------
 
 
-def test_a_run_missed_beyond_its_grace_is_recorded_as_skipped(leader, process_db):
-    due = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
-    env = {"TEST_TICK_TIME": cron_at(due), "TEST_MISFIRE_GRACE": 1, "TIME_ZONE": "UTC"}
+def down_past(leader, process_db, grace):
+    """Register tick to fire once, a few seconds ahead; be down when it is due.
+
+    Returns the due time and the environment to start the scheduler again with.
+    """
+    due = (datetime.now(UTC) + timedelta(seconds=5)).replace(microsecond=0)
+    env = {"TEST_TICK_TIME": cron_at(due), "TEST_MISFIRE_GRACE": grace, "TIME_ZONE": "UTC"}
     assert leader(**env).stop() == 0
-    time.sleep(max(0, (due - datetime.now(UTC)).total_seconds()) + 3)
+    assert process_db.next_run_time("tick") == due, "registered and stopped before it was due"
+    time.sleep(max(0, (due - datetime.now(UTC)).total_seconds()) + 2.5)
+    return due, env
+
+
+def test_a_run_missed_beyond_its_grace_is_recorded_as_skipped(leader, process_db):
+    due, env = down_past(leader, process_db, grace=1)
     leader(**env)
     missed = wait_until(lambda: process_db.runs("tick"), 10, "a row for the missed run")
     assert [run["status"] for run in missed] == ["skipped"]
@@ -313,10 +324,7 @@ def test_a_run_missed_beyond_its_grace_is_recorded_as_skipped(leader, process_db
 
 
 def test_a_run_missed_within_its_grace_runs_once_at_start(leader, process_db):
-    due = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
-    env = {"TEST_TICK_TIME": cron_at(due), "TEST_MISFIRE_GRACE": 60, "TIME_ZONE": "UTC"}
-    assert leader(**env).stop() == 0
-    time.sleep(max(0, (due - datetime.now(UTC)).total_seconds()) + 2)
+    due, env = down_past(leader, process_db, grace=60)
     leader(**env)
     wait_for_runs(process_db, "tick", 1, timeout=10)
     runs = process_db.runs("tick")
