@@ -1,0 +1,1 @@
+"""Clients for the outside services. Each takes its base URL from settings."""

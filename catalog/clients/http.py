@@ -1,0 +1,162 @@
+"""One HTTP layer for every outside service.
+
+A session per service with: connect and read timeouts; retries with exponential backoff
+on connection errors, 429 and 5xx that honour Retry-After (urllib3's Retry), except that a
+Retry-After longer than HTTP_MAX_RETRY_AFTER_SECONDS is not slept through but reported as
+RateLimited; a per-host rate limit (requests-ratelimiter); and the HTTP_USER_AGENT that
+names this project. Failures become one error type, ServiceError, which says whether
+trying again later can help. No message carries a secret: they name the path, never the
+query string, cookies or headers.
+"""
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from requests_ratelimiter import LimiterAdapter
+from urllib3.util.retry import Retry
+
+from scheduling.redaction import redact
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+class ServiceError(Exception):
+    """A call to an outside service failed. permanent: trying again will not help."""
+
+    permanent = False
+
+    def __init__(self, service, message, permanent=None):
+        self.service = service
+        if permanent is not None:
+            self.permanent = permanent
+        text = message if str(message).startswith(service) else f"{service}: {message}"
+        super().__init__(redact(text))
+
+
+class ServiceUnavailable(ServiceError):
+    """Down, unreachable, timing out or answering 5xx: try again later."""
+
+
+class RateLimited(ServiceError):
+    def __init__(self, service, message, retry_after=None):
+        self.retry_after = retry_after
+        super().__init__(service, message)
+
+
+class NotFound(ServiceError):
+    permanent = True
+
+
+class BadResponse(ServiceError):
+    """The answer was not what the service documents (bad JSON, changed layout, 4xx)."""
+
+    permanent = True
+
+
+class SessionExpired(ServiceError):
+    permanent = True
+
+
+class CappedRetry(Retry):
+    """Retry that refuses to sleep through a Retry-After longer than the cap."""
+
+    cap = 120
+
+    def new(self, **kwargs):
+        retry = super().new(**kwargs)
+        retry.cap = self.cap
+        return retry
+
+    def increment(
+        self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
+    ):
+        if response is not None and (self.get_retry_after(response) or 0) > self.cap:
+            # Not slept through: the client reports RateLimited and the job moves on.
+            raise _TooLongRetryAfter(response)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+class _TooLongRetryAfter(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+class TimeoutSession(requests.Session):
+    """A session whose requests time out unless told otherwise."""
+
+    def __init__(self, timeout):
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, **kwargs)
+
+
+def build_session(requests_per_second=0, retries=None, timeout=None):
+    """A requests session with timeouts, retries, a rate limit and our User-Agent."""
+    timeout = timeout or settings.HTTP_TIMEOUT_SECONDS
+    session = TimeoutSession(timeout=(min(10, timeout), timeout))
+    retry = CappedRetry(
+        total=settings.HTTP_RETRIES if retries is None else retries,
+        backoff_factor=1,
+        backoff_max=60,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=None,  # MAM search may be POSTed; every call we make is idempotent
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    retry.cap = settings.HTTP_MAX_RETRY_AFTER_SECONDS
+    if requests_per_second:
+        adapter = LimiterAdapter(per_second=requests_per_second, max_retries=retry)
+    else:
+        adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = settings.HTTP_USER_AGENT
+    return session
+
+
+def call(service, session, method, url, **kwargs):
+    """Make a request; return the response or raise the ServiceError that fits."""
+    path = requests.utils.urlparse(url).path
+    try:
+        response = session.request(method, url, **kwargs)
+    except _TooLongRetryAfter as too_long:
+        response = too_long.response
+    except requests.exceptions.RetryError as error:
+        raise ServiceUnavailable(service, f"{path}: gave up after retries") from error
+    except requests.exceptions.Timeout as error:
+        raise ServiceUnavailable(service, f"{path}: timed out") from error
+    except requests.exceptions.ConnectionError as error:
+        raise ServiceUnavailable(service, f"{path}: could not connect") from error
+    except requests.exceptions.RequestException as error:
+        raise ServiceUnavailable(service, f"{path}: {type(error).__name__}") from error
+    return check_status(service, path, response)
+
+
+def check_status(service, path, response):
+    status = getattr(response, "status", None) or getattr(response, "status_code", 0)
+    if status == 429:
+        retry_after = _retry_after(response)
+        raise RateLimited(
+            service,
+            f"{path}: rate limited (HTTP 429), retry after {retry_after}s",
+            retry_after=retry_after,
+        )
+    if status == 404:
+        raise NotFound(service, f"{path}: not found (HTTP 404)")
+    if status >= 500:
+        raise ServiceUnavailable(service, f"{path}: HTTP {status}")
+    if status >= 400:
+        raise BadResponse(service, f"{path}: HTTP {status}")
+    return response
+
+
+def _retry_after(response):
+    headers = getattr(response, "headers", {}) or {}
+    value = headers.get("Retry-After")
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,299 @@
+"""MyAnonamouse, through its JSON search API and the user's own session only.
+
+No page is scraped and no password is used: the user copies their `mam_id` cookie into
+MAM_SESSION_ID. MAM answers every request with a new mam_id; the latest is kept in the
+database (ServiceSession) and used next time, so it survives restarts. A new value of the
+setting replaces the stored one.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.conf import settings
+
+from catalog.clients.http import BadResponse, SessionExpired, build_session, call
+from catalog.models import ServiceSession
+from scheduling.redaction import register_secret
+
+SERVICE = "MyAnonamouse"
+AUDIOBOOKS = 13
+SEARCH_PATH = "/tor/js/loadSearchJSONbasic.php"
+NO_RESULTS = "Nothing returned"
+EXPIRED = "MyAnonamouse session expired: set MAM_SESSION_ID"
+_SIZE = re.compile(r"^\s*([\d.,]+)\s*([KMGT]?i?B|bytes?)\s*$", re.IGNORECASE)
+_UNITS = {
+    "b": 1,
+    "byte": 1,
+    "bytes": 1,
+    "kib": 1024,
+    "kb": 1000,
+    "mib": 1024**2,
+    "mb": 1000**2,
+    "gib": 1024**3,
+    "gb": 1000**3,
+    "tib": 1024**4,
+    "tb": 1000**4,
+}
+
+
+@dataclass
+class MamTorrent:
+    id: int
+    title: str
+    authors: list = field(default_factory=list)
+    narrators: list = field(default_factory=list)
+    series: list = field(default_factory=list)  # [(name, position text)]
+    category: int | None = None
+    catname: str = ""
+    filetype: str = ""
+    lang_code: str = ""
+    size_bytes: int | None = None
+    seeders: int = 0
+    leechers: int = 0
+    times_completed: int = 0
+    added: datetime | None = None
+    isbn: str = ""
+    tags: str = ""
+    description: str = ""
+    dl: str = ""
+
+
+@dataclass
+class SearchPage:
+    total: int
+    start: int
+    results: list
+
+
+def parse_size(text):
+    """'412.3 MiB' -> bytes; None when unreadable."""
+    match = _SIZE.match(str(text or ""))
+    if not match:
+        return None
+    unit = _UNITS.get(match[2].lower())
+    try:
+        return int(float(match[1].replace(",", "")) * unit) if unit else None
+    except ValueError:
+        return None
+
+
+def decode_names(value):
+    """'{"123": "Ursula K. Le Guin"}' (a JSON string inside the JSON) -> ['Ursula K. Le Guin']."""
+    data = _json_field(value)
+    if isinstance(data, dict):
+        return [str(name).strip() for name in data.values() if str(name).strip()]
+    return []
+
+
+def decode_series(value):
+    """'{"456": ["Earthsea", "2"]}' -> [('Earthsea', '2')]; positions may be '', '1.5', '1-3'."""
+    data = _json_field(value)
+    series = []
+    if isinstance(data, dict):
+        for entry in data.values():
+            if isinstance(entry, list | tuple) and entry:
+                position = str(entry[1]).strip() if len(entry) > 1 and entry[1] is not None else ""
+                series.append((str(entry[0]).strip(), position))
+    return series
+
+
+def _json_field(value):
+    if isinstance(value, dict):
+        return value
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+def _count(value):
+    try:
+        return max(0, min(int(value), 2**31 - 1))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _added(value):
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def parse_torrent(item):
+    """One item of `data` -> MamTorrent; BadResponse when it has no id."""
+    try:
+        torrent_id = int(item["id"])
+    except (KeyError, TypeError, ValueError):
+        raise BadResponse(SERVICE, "a search result without an id") from None
+    return MamTorrent(
+        id=torrent_id,
+        title=str(item.get("title") or "").strip(),
+        authors=decode_names(item.get("author_info")),
+        narrators=decode_names(item.get("narrator_info")),
+        series=decode_series(item.get("series_info")),
+        category=_count(item.get("category")) or None,
+        catname=str(item.get("catname") or ""),
+        filetype=str(item.get("filetype") or "").strip().lower(),
+        lang_code=str(item.get("lang_code") or "").strip().lower(),
+        size_bytes=parse_size(item.get("size")),
+        seeders=_count(item.get("seeders")),
+        leechers=_count(item.get("leechers")),
+        times_completed=_count(item.get("times_completed")),
+        added=_added(item.get("added")),
+        isbn=str(item.get("isbn") or "").strip(),
+        tags=str(item.get("tags") or ""),
+        description=str(item.get("description") or "")[:20000],
+        dl=str(item.get("dl") or ""),
+    )
+
+
+class MamClient:
+    def __init__(self, session=None):
+        self.base_url = settings.MAM_URL
+        self.session = session or build_session(settings.MAM_REQUESTS_PER_SECOND)
+
+    # --- the rotating cookie -------------------------------------------------------------
+
+    @staticmethod
+    def _fingerprint(value):
+        return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+    def cookie(self):
+        configured = settings.MAM_SESSION_ID.strip()
+        if not configured:
+            raise SessionExpired(SERVICE, "MyAnonamouse has no session: set MAM_SESSION_ID")
+        register_secret(configured)
+        stored = ServiceSession.objects.filter(service="mam").first()
+        if stored and stored.seeded_from == self._fingerprint(configured):
+            register_secret(stored.value)
+            return stored.value
+        return configured
+
+    def _remember(self, response):
+        new = response.cookies.get("mam_id")
+        if not new:
+            return
+        register_secret(new)
+        ServiceSession.objects.update_or_create(
+            service="mam",
+            defaults={
+                "value": new,
+                "seeded_from": self._fingerprint(settings.MAM_SESSION_ID.strip()),
+            },
+        )
+
+    def _get(self, path, params=None):
+        cookies = {"mam_id": self.cookie()}
+        try:
+            response = call(
+                SERVICE, self.session, "GET", self.base_url + path, params=params, cookies=cookies
+            )
+        except BadResponse as error:
+            raise _session_error(error) from None
+        self._remember(response)
+        return response
+
+    # --- the API -------------------------------------------------------------------------
+
+    def search(
+        self,
+        text="",
+        search_in=("title", "author", "narrator", "series"),
+        category=None,
+        start_date=None,
+        end_date=None,
+        sort="dateDesc",
+        start=0,
+        per_page=100,
+    ):
+        params = {
+            "tor[text]": text,
+            "tor[srchIn][]": list(search_in),
+            "tor[searchType]": "all",
+            "tor[searchIn]": "torrents",
+            "tor[main_cat][]": AUDIOBOOKS,
+            "tor[sortType]": sort,
+            "tor[startNumber]": max(0, int(start)),
+            "perpage": max(5, min(100, int(per_page))),
+            "isbn": "true",
+            "description": "true",
+            "dlLink": "true",
+        }
+        if category:
+            params["tor[cat][]"] = int(category)
+        if settings.MAM_LANGUAGES:
+            params["tor[browse_lang][]"] = settings.MAM_LANGUAGES
+        if start_date:
+            params["tor[startDate]"] = f"{start_date:%Y-%m-%d}"
+        if end_date:
+            params["tor[endDate]"] = f"{end_date:%Y-%m-%d}"
+        return self._parse_page(self._get(SEARCH_PATH, params))
+
+    def _parse_page(self, response):
+        data = _json_body(response)
+        if "error" in data:
+            if NO_RESULTS.lower() in str(data["error"]).lower():
+                return SearchPage(total=0, start=0, results=[])
+            raise BadResponse(SERVICE, f"search refused: {str(data['error'])[:200]}")
+        items = data.get("data")
+        if not isinstance(items, list):
+            raise BadResponse(SERVICE, "search answer without a data list")
+        results = []
+        for item in items:
+            if isinstance(item, dict) and "id" in item:
+                results.append(parse_torrent(item))
+        return SearchPage(
+            total=_count(data.get("total")) or len(results),
+            start=_count(data.get("start")),
+            results=results,
+        )
+
+    def download_torrent(self, torrent_id):
+        """The .torrent bytes of a torrent, fetched with the session."""
+        response = self._get("/tor/download.php", {"tid": int(torrent_id)})
+        body = response.content
+        if not body.startswith(b"d"):
+            if b"<html" in body[:500].lower():
+                raise SessionExpired(SERVICE, EXPIRED)
+            raise BadResponse(SERVICE, f"torrent {int(torrent_id)} is not a .torrent file")
+        return body
+
+    def check_session(self):
+        """Raise a clear ServiceError when the session does not work."""
+        self.search(text="", per_page=5)
+        return True
+
+
+def _json_body(response):
+    try:
+        data = response.json()
+    except ValueError:
+        text = response.text[:500].lower()
+        if "<html" in text or "<!doctype" in text:
+            raise SessionExpired(
+                SERVICE, f"{EXPIRED} (it answered with a web page, not JSON)"
+            ) from None
+        raise BadResponse(SERVICE, "answered with something that is not JSON") from None
+    if not isinstance(data, dict):
+        raise BadResponse(SERVICE, "answered with JSON that is not an object")
+    return data
+
+
+def _session_error(error):
+    """401/403 from MAM are about the session, not the request."""
+    text = str(error)
+    if "HTTP 403" in text:
+        return SessionExpired(SERVICE, EXPIRED)
+    if "HTTP 401" in text:
+        return SessionExpired(
+            SERVICE,
+            "MyAnonamouse session does not match this IP address: create a mam_id for "
+            "this IP/ASN in MAM's security preferences and set MAM_SESSION_ID",
+        )
+    return error

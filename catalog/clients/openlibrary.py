@@ -1,0 +1,99 @@
+"""Open Library: an author's works and search, the bibliography for author completion."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from catalog.clients.http import BadResponse, build_session, call
+from catalog.matching import clean_author
+
+SERVICE = "Open Library"
+PAGE = 100
+MAX_WORKS = 2000  # a generous bound: no author's bibliography needs more pages
+
+
+@dataclass
+class Work:
+    key: str
+    title: str
+    languages: list = field(default_factory=list)  # MARC codes such as "eng" when known
+    first_publish_year: int | None = None
+    isbns: list = field(default_factory=list)
+
+
+class OpenLibraryClient:
+    def __init__(self, session=None):
+        self.base_url = settings.OPENLIBRARY_URL
+        self.session = session or build_session(settings.OPENLIBRARY_REQUESTS_PER_SECOND)
+
+    def _json(self, path, params):
+        response = call(SERVICE, self.session, "GET", self.base_url + path, params=params)
+        try:
+            data = response.json()
+        except ValueError:
+            raise BadResponse(SERVICE, f"{path} answered with something that is not JSON") from None
+        if not isinstance(data, dict):
+            raise BadResponse(SERVICE, f"{path} answered with JSON that is not an object")
+        return data
+
+    def author_works(self, olid):
+        """Every work of the author (/authors/{olid}/works.json, paged)."""
+        works, offset = [], 0
+        while offset < MAX_WORKS:
+            data = self._json(f"/authors/{olid}/works.json", {"limit": PAGE, "offset": offset})
+            entries = data.get("entries") if isinstance(data.get("entries"), list) else []
+            works.extend(
+                _work(entry) for entry in entries if isinstance(entry, dict) and entry.get("title")
+            )
+            offset += PAGE
+            if not entries or offset >= _int(data.get("size")):
+                break
+        return works
+
+    def search(self, title=None, author=None, limit=50):
+        params = {"limit": max(1, min(100, limit))}
+        if title:
+            params["title"] = title
+        if author:
+            params["author"] = author
+        data = self._json("/search.json", params)
+        docs = data.get("docs") if isinstance(data.get("docs"), list) else []
+        return [_work(doc) for doc in docs if isinstance(doc, dict) and doc.get("title")]
+
+    def find_author_id(self, name):
+        """The OLID ("OL26320A") of the author best matching the name, or ''."""
+        data = self._json(
+            "/search.json", {"author": name, "limit": 20, "fields": "author_name,author_key"}
+        )
+        wanted = clean_author(name)
+        for doc in data.get("docs") or []:
+            names = doc.get("author_name") or [] if isinstance(doc, dict) else []
+            keys = doc.get("author_key") or [] if isinstance(doc, dict) else []
+            for author_name, key in zip(names, keys, strict=False):
+                if clean_author(author_name) == wanted:
+                    return str(key)
+        return ""
+
+
+def _work(entry):
+    languages = entry.get("language") or []
+    if not languages and isinstance(entry.get("languages"), list):  # works.json shape
+        languages = [
+            str(lang.get("key", "")).rsplit("/", 1)[-1]
+            for lang in entry["languages"]
+            if isinstance(lang, dict)
+        ]
+    return Work(
+        key=str(entry.get("key") or ""),
+        title=str(entry.get("title") or "").strip()[:500],
+        languages=[str(lang) for lang in languages if lang],
+        first_publish_year=_int(entry.get("first_publish_year")) or None,
+        isbns=[str(i) for i in (entry.get("isbn") or [])[:20]],
+    )
+
+
+def _int(value):
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0

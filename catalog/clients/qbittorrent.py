@@ -1,0 +1,96 @@
+"""qBittorrent's Web API v2, through the qbittorrent-api package (it re-logs in by itself)."""
+
+import hashlib
+
+import qbittorrentapi
+from django.conf import settings
+from fastbencode import bdecode, bencode
+
+from catalog.clients.http import BadResponse, ServiceError, ServiceUnavailable
+
+SERVICE = "qBittorrent"
+
+
+def info_hash(torrent):
+    """The v1 info hash (sha1 of the bencoded info dict) of .torrent bytes."""
+    try:
+        info = bdecode(torrent)[b"info"]
+    except Exception:  # fastbencode raises ValueError/KeyError/TypeError for junk
+        raise BadResponse(SERVICE, "not a valid .torrent file") from None
+    return hashlib.sha1(bencode(info)).hexdigest()
+
+
+class TorrentClient:
+    def __init__(self, url=None, username=None, password=None):
+        self.client = qbittorrentapi.Client(
+            host=url or settings.QBITTORRENT_URL,
+            username=settings.QBITTORRENT_USERNAME if username is None else username,
+            password=settings.QBITTORRENT_PASSWORD if password is None else password,
+            REQUESTS_ARGS={"timeout": (10, settings.HTTP_TIMEOUT_SECONDS)},
+            VERIFY_WEBUI_CERTIFICATE=True,
+            DISABLE_LOGGING_DEBUG_OUTPUT=True,
+        )
+
+    def _call(self, action, *args, **kwargs):
+        try:
+            return action(*args, **kwargs)
+        except qbittorrentapi.LoginFailed:
+            raise ServiceError(
+                SERVICE,
+                "login refused: check QBITTORRENT_USERNAME and QBITTORRENT_PASSWORD",
+                permanent=True,
+            ) from None
+        except qbittorrentapi.Forbidden403Error:
+            raise ServiceError(
+                SERVICE,
+                "forbidden (HTTP 403): the Web UI banned this IP after "
+                "failed logins, or the credentials are wrong",
+                permanent=True,
+            ) from None
+        except qbittorrentapi.UnsupportedMediaType415Error:
+            raise BadResponse(SERVICE, "refused the torrent as invalid (HTTP 415)") from None
+        except qbittorrentapi.APIConnectionError:
+            raise ServiceUnavailable(
+                SERVICE,
+                f"cannot reach the Web UI at {settings.QBITTORRENT_URL}: "
+                "is it running, and is QBITTORRENT_URL right?",
+            ) from None
+        except qbittorrentapi.APIError as error:
+            raise ServiceError(SERVICE, f"{type(error).__name__}") from None
+
+    def check(self):
+        """The client's version; a clear ServiceError when it is missing or refuses us."""
+        self._call(self.client.auth_log_in)
+        return self._call(lambda: self.client.app.version)
+
+    def add_torrent(self, torrent, category=None, tags=(), paused=False):
+        """Add .torrent bytes; returns its info hash."""
+        digest = info_hash(torrent)
+        answer = self._call(
+            self.client.torrents_add,
+            torrent_files={f"{digest}.torrent": torrent},
+            category=category or None,
+            tags=",".join(tags) if tags else None,
+            is_paused=paused,
+        )
+        if str(answer).strip().lower().startswith("fails"):
+            if not self.list_torrents(hashes=[digest]):
+                raise BadResponse(SERVICE, "refused the torrent (Fails.)")
+        return digest
+
+    def list_torrents(self, category=None, tag=None, hashes=None):
+        torrents = self._call(
+            self.client.torrents_info, category=category, tag=tag, torrent_hashes=hashes
+        )
+        return [
+            {
+                "hash": t.hash,
+                "name": t.name,
+                "state": t.state,
+                "progress": t.progress,
+                "category": t.category,
+                "tags": [x.strip() for x in (t.tags or "").split(",") if x.strip()],
+                "added_on": t.added_on,
+            }
+            for t in torrents
+        ]
