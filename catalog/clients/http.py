@@ -11,8 +11,9 @@ query string, cookies or headers.
 
 import requests
 from django.conf import settings
+from pyrate_limiter import Limiter, Rate
 from requests.adapters import HTTPAdapter
-from requests_ratelimiter import LimiterAdapter
+from requests_ratelimiter import HostBucketFactory, LimiterAdapter
 from urllib3.util.retry import Retry
 
 from scheduling.redaction import redact
@@ -108,13 +109,23 @@ def build_session(requests_per_second=0, retries=None, timeout=None):
     )
     retry.cap = settings.HTTP_MAX_RETRY_AFTER_SECONDS
     if requests_per_second:
-        adapter = LimiterAdapter(per_second=requests_per_second, max_retries=retry)
+        adapter = LimiterAdapter(limiter=spacing_limiter(requests_per_second), max_retries=retry)
     else:
         adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = settings.HTTP_USER_AGENT
     return session
+
+
+def spacing_limiter(requests_per_second):
+    """One request per 1/R seconds per host: evenly spaced, never a burst.
+
+    requests-ratelimiter's per_second=R alone allows R requests at once in each second,
+    and pyrate-limiter adds 50 ms to every wait by default; neither is polite spacing.
+    """
+    interval_ms = max(1, round(1000 / requests_per_second))
+    return Limiter(HostBucketFactory(rates=[Rate(1, interval_ms)]), buffer_ms=1)
 
 
 def call(service, session, method, url, **kwargs):
@@ -129,7 +140,9 @@ def call(service, session, method, url, **kwargs):
     except requests.exceptions.Timeout as error:
         raise ServiceUnavailable(service, f"{path}: timed out") from error
     except requests.exceptions.ConnectionError as error:
-        raise ServiceUnavailable(service, f"{path}: could not connect") from error
+        # A read timeout after urllib3's retries arrives as a ConnectionError.
+        what = "timed out" if "timed out" in str(error).lower() else "could not connect"
+        raise ServiceUnavailable(service, f"{path}: {what}") from error
     except requests.exceptions.RequestException as error:
         raise ServiceUnavailable(service, f"{path}: {type(error).__name__}") from error
     return check_status(service, path, response)

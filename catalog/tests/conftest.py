@@ -1,0 +1,164 @@
+"""Fake services on loopback, and a real qbittorrent-nox."""
+
+import base64
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+from pytest_httpserver import HTTPServer
+
+from catalog.tests.fakes import FakeGoogleBooks, FakeMam
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def service_server():
+    """A factory of local HTTP servers, one per faked service, all stopped at the end."""
+    servers = []
+
+    def start():
+        server = HTTPServer(host="127.0.0.1", port=0)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.clear()
+        if server.is_running():
+            server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _unlimited_and_quick(settings):
+    """No rate limit and no retry sleeps unless a test asks: tests stay fast."""
+    settings.MAM_REQUESTS_PER_SECOND = 0
+    settings.GOOGLE_BOOKS_REQUESTS_PER_SECOND = 0
+    settings.GOODREADS_REQUESTS_PER_SECOND = 0
+    settings.OPENLIBRARY_REQUESTS_PER_SECOND = 0
+    settings.HTTP_RETRIES = 0
+    settings.MAM_SESSION_ID = "session-one"
+
+
+@pytest.fixture
+def mam(service_server, settings):
+    server = service_server()
+    settings.MAM_URL = server.url_for("").rstrip("/")
+    return FakeMam(server).install()
+
+
+@pytest.fixture
+def google(service_server, settings):
+    server = service_server()
+    settings.GOOGLE_BOOKS_API_URL = server.url_for("").rstrip("/")
+    return FakeGoogleBooks(server).install()
+
+
+@pytest.fixture
+def goodreads(service_server, settings):
+    server = service_server()
+    settings.GOODREADS_URL = server.url_for("").rstrip("/")
+    return server
+
+
+@pytest.fixture
+def openlibrary(service_server, settings):
+    server = service_server()
+    settings.OPENLIBRARY_URL = server.url_for("").rstrip("/")
+    return server
+
+
+# --- a real qBittorrent --------------------------------------------------------------------
+
+
+class RealQbittorrent:
+    username = "admin"
+    password = "adminadmin"
+
+    def __init__(self, root):
+        self.root = root
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def write_config(self):
+        config = self.root / "qBittorrent" / "config"
+        config.mkdir(parents=True, exist_ok=True)
+        salt = os.urandom(16)
+        key = hashlib.pbkdf2_hmac("sha512", self.password.encode(), salt, 100000, 64)
+        password = f"{base64.b64encode(salt).decode()}:{base64.b64encode(key).decode()}"
+        # Loopback only: no DHT, peer exchange, local discovery or UPnP.
+        (config / "qBittorrent.conf").write_text(
+            "[LegalNotice]\nAccepted=true\n\n"
+            "[BitTorrent]\nSession\\DHTEnabled=false\nSession\\LSDEnabled=false\n"
+            f"Session\\PeXEnabled=false\nSession\\Port={free_port()}\n"
+            f"Session\\DefaultSavePath={self.root / 'downloads'}\nSession\\AddTorrentPaused=true\n"
+            "Session\\Interface=lo\nSession\\InterfaceName=lo\n\n"
+            "[Preferences]\nConnection\\UPnP=false\nWebUI\\Address=127.0.0.1\n"
+            f"WebUI\\Port={self.port}\nWebUI\\Username={self.username}\n"
+            f'WebUI\\Password_PBKDF2="@ByteArray({password})"\n'
+            "WebUI\\LocalHostAuth=true\nWebUI\\HostHeaderValidation=false\n"
+        )
+
+    def start(self):
+        self.write_config()
+        log = open(self.root / "qbittorrent.log", "w")
+        self.process = subprocess.Popen(
+            ["qbittorrent-nox", f"--profile={self.root}"], stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{self.url}/api/v2/app/webapiVersion", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(
+            f"qbittorrent-nox did not start: {(self.root / 'qbittorrent.log').read_text()}"
+        )
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@pytest.fixture(scope="session")
+def real_qbittorrent(tmp_path_factory):
+    """qbittorrent-nox on a free loopback port with a temporary profile (admin/adminadmin)."""
+    if not shutil.which("qbittorrent-nox"):
+        if os.environ.get("REQUIRE_REAL_SERVICES"):
+            pytest.fail("qbittorrent-nox is not installed, and REQUIRE_REAL_SERVICES is set")
+        pytest.skip("qbittorrent-nox is not installed (apt-get install qbittorrent-nox)")
+    qbit = RealQbittorrent(tmp_path_factory.mktemp("qbittorrent")).start()
+    yield qbit
+    qbit.stop()
+
+
+@pytest.fixture
+def qbittorrent(real_qbittorrent, settings):
+    """The real qBittorrent, configured as the download client, emptied before the test."""
+    settings.QBITTORRENT_URL = real_qbittorrent.url
+    settings.QBITTORRENT_USERNAME = real_qbittorrent.username
+    settings.QBITTORRENT_PASSWORD = real_qbittorrent.password
+    from catalog.clients.qbittorrent import TorrentClient
+
+    client = TorrentClient()
+    hashes = [t["hash"] for t in client.list_torrents()]
+    if hashes:
+        client.client.torrents_delete(delete_files=True, torrent_hashes=hashes)
+    return client

@@ -1,0 +1,130 @@
+"""The shared HTTP layer: retries, Retry-After, rate limit, timeouts, errors, User-Agent."""
+
+import time
+
+import pytest
+
+from catalog.clients.http import (
+    BadResponse,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+    build_session,
+    call,
+)
+
+
+@pytest.fixture
+def server(service_server):
+    return service_server()
+
+
+@pytest.fixture
+def sleeps(monkeypatch):
+    """Retry backoff and Retry-After waits, recorded instead of slept."""
+    recorded = []
+
+    class Clock:  # urllib3's retry module sees this instead of the time module
+        sleep = staticmethod(recorded.append)
+
+        def __getattr__(self, name):
+            return getattr(time, name)
+
+    monkeypatch.setattr("urllib3.util.retry.time", Clock())
+    return recorded
+
+
+def test_a_5xx_is_retried_then_succeeds(server, settings, sleeps):
+    settings.HTTP_RETRIES = 3
+    server.expect_ordered_request("/x").respond_with_data("busy", status=503)
+    server.expect_ordered_request("/x").respond_with_data("busy", status=502)
+    server.expect_ordered_request("/x").respond_with_data("ok")
+    response = call("Svc", build_session(), "GET", server.url_for("/x"))
+    assert response.text == "ok"
+    assert len(server.log) == 3
+    assert sleeps  # backed off between tries (urllib3's first retry is immediate)
+
+
+def test_retry_after_is_honoured(server, settings, sleeps):
+    settings.HTTP_RETRIES = 1
+    server.expect_ordered_request("/x").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "9"}
+    )
+    server.expect_ordered_request("/x").respond_with_data("ok")
+    call("Svc", build_session(), "GET", server.url_for("/x"))
+    assert sleeps == [9]
+
+
+def test_a_retry_after_longer_than_the_cap_is_not_slept_through(server, settings, sleeps):
+    settings.HTTP_RETRIES = 3
+    settings.HTTP_MAX_RETRY_AFTER_SECONDS = 60
+    server.expect_request("/x").respond_with_data(
+        "tomorrow", status=429, headers={"Retry-After": "86400"}
+    )
+    with pytest.raises(RateLimited) as error:
+        call("Svc", build_session(), "GET", server.url_for("/x"))
+    assert error.value.retry_after == 86400
+    assert sleeps == [] and len(server.log) == 1
+
+
+def test_retries_give_up_as_service_unavailable(server, settings, sleeps):
+    settings.HTTP_RETRIES = 2
+    server.expect_request("/x").respond_with_data("down", status=500)
+    with pytest.raises(ServiceUnavailable) as error:
+        call("Svc", build_session(), "GET", server.url_for("/x"))
+    assert not error.value.permanent
+    assert len(server.log) == 3
+
+
+def test_a_refused_connection_is_service_unavailable(settings, sleeps):
+    settings.HTTP_RETRIES = 1
+    with pytest.raises(ServiceUnavailable, match="could not connect"):
+        call("Svc", build_session(), "GET", "http://127.0.0.1:9/x")
+
+
+def test_a_timeout_is_service_unavailable(server, settings, sleeps):
+    settings.HTTP_RETRIES = 0
+    server.expect_request("/slow").respond_with_handler(lambda request: time.sleep(2) or "late")
+    with pytest.raises(ServiceUnavailable, match="timed out"):
+        call("Svc", build_session(timeout=0.5), "GET", server.url_for("/slow"))
+
+
+def test_not_found_and_other_4xx_are_permanent(server):
+    server.expect_request("/gone").respond_with_data("", status=404)
+    server.expect_request("/bad").respond_with_data("", status=400)
+    with pytest.raises(NotFound) as missing:
+        call("Svc", build_session(), "GET", server.url_for("/gone"))
+    with pytest.raises(BadResponse) as bad:
+        call("Svc", build_session(), "GET", server.url_for("/bad"))
+    assert missing.value.permanent and bad.value.permanent
+
+
+def test_errors_never_carry_the_query_string(server, settings):
+    settings.GOOGLE_BOOKS_API_KEY = "api-key-secret-123"
+    server.expect_request("/x").respond_with_data("", status=400)
+    with pytest.raises(BadResponse) as error:
+        call("Svc", build_session(), "GET", server.url_for("/x") + "?key=api-key-secret-123")
+    assert "api-key-secret-123" not in str(error.value)
+
+
+def test_every_request_names_the_project(server, settings):
+    server.expect_request("/x").respond_with_data("ok")
+    call("Svc", build_session(), "GET", server.url_for("/x"))
+    assert server.log[0][0].headers["User-Agent"] == settings.HTTP_USER_AGENT
+
+
+def test_the_rate_limit_spaces_requests_to_one_host(server, monkeypatch):
+    import pyrate_limiter.limiter as limiter_module
+
+    waits = []
+    real_sleep = limiter_module.sleep
+    monkeypatch.setattr(
+        limiter_module, "sleep", lambda seconds: waits.append(seconds) or real_sleep(seconds)
+    )
+    server.expect_request("/x").respond_with_data("ok")
+    session = build_session(requests_per_second=20)
+    for _ in range(5):
+        call("Svc", session, "GET", server.url_for("/x"))
+    assert len(server.log) == 5
+    # Five requests at 20/s: the limiter held back about four intervals of 50 ms.
+    assert sum(waits) >= 4 * 0.05 * 0.8
