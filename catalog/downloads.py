@@ -3,9 +3,10 @@
 Release score (documented in the README, "How a release is chosen"):
 - it must be the book: match_score(title, authors) >= matching.MATCH_THRESHOLD;
 - it must be alive and sane: at least one seeder, a size between MIN_SIZE and MAX_SIZE;
-- then, out of 100 points: the match itself (up to 40), format by PREFERRED_FORMATS order
-  (first 25, second 15, any other 0), seeders (up to 20, saturating at 50 seeders),
+- then, out of 95 points: the match itself (up to 40), format by PREFERRED_FORMATS order
+  (first 30, second 15, any other 0), seeders (up to 10, saturating at 20 seeders),
   narrator matching the series' other books (10), language in LIBRARY_LANGUAGES (5).
+  Format outweighs seeders: a healthy m4b beats a better-seeded mp3.
 The highest score wins; ties go to more seeders.
 """
 
@@ -36,7 +37,7 @@ def release_score(book_title, book_authors, torrent, narrators=()):
         return None
     score = 40 * match / 100
     score += _format_points((torrent.filetype or "").lower().split())
-    score += 20 * min(torrent.seeders, 50) / 50
+    score += 10 * min(torrent.seeders, 20) / 20
     wanted_narrators = {matching.clean_author(n) for n in narrators if n}
     if wanted_narrators & {matching.clean_author(n) for n in torrent.narrators or []}:
         score += 10
@@ -49,7 +50,7 @@ def _format_points(formats):
     points = 0
     for rank, preferred in enumerate(settings.PREFERRED_FORMATS[:2]):
         if preferred.lower() in formats:
-            points = max(points, (25, 15)[rank])
+            points = max(points, (30, 15)[rank])
     return points
 
 
