@@ -60,6 +60,7 @@ _WORD_NUMBERS = {
 _TRAILING_ROMAN = re.compile(r"\s([IVX]{1,5})\s*$")
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 _ARTICLES = {"the", "a", "an"}
+_DIGITS = re.compile(r"\d+")
 _NON_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 _NON_BOOK = re.compile(
@@ -186,6 +187,9 @@ def title_score(a, b):
         if num_a and num_b and num_a != num_b:
             return 0.0
         full_a, full_b = _key(f"{main_a} {sub_a}"), _key(f"{main_b} {sub_b}")
+        digits_a, digits_b = _DIGITS.findall(full_a), _DIGITS.findall(full_b)
+        if digits_a and digits_b and digits_a != digits_b:
+            return 0.0  # "Fantasy Hit 1" / "Fantasy Hit 2", "2001" / "2010": other books
         if not full_a or not full_b:
             return 100.0 if full_a == full_b else 0.0
         candidates = [fuzz.ratio(full_a, full_b)]

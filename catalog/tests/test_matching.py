@@ -61,6 +61,8 @@ DIFFERENT_BOOKS = [
     ("The Stand", "The Standard"),
     ("Mistborn Volume 2", "Mistborn Volume 3"),
     ("Book Three", "Book Four"),
+    ("Fantasy Hit 1", "Fantasy Hit 2"),
+    ("2001: A Space Odyssey", "2010: Odyssey Two"),
 ]
 
 
