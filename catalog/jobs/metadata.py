@@ -140,6 +140,11 @@ def refresh(run, queryset):
             .prefetch_related("authors", "genres")
         )
         updated += refresh_batch(run, books, google, goodreads, merger)
+    if google.down and goodreads.down:
+        run.log.warning(
+            "Every metadata source is unavailable; %d books wait for the next run.",
+            len(ids) - run.succeeded_count - run.failed_count,
+        )
     return f"{run.succeeded_count} books refreshed ({updated} changed), {run.failed_count} failed."
 
 
@@ -188,11 +193,10 @@ def _google_lookup(client, book, authors):
         record = client.find_by_isbn(book.isbn)
         if record:
             return record
+    # Search by the title without tracker noise ("(The Expanse, #2)", "[Unabridged]").
+    candidates = client.search(matching.display_title(book.title), authors[0] if authors else "")
     found = matching.best_match(
-        book.title,
-        authors,
-        client.search(book.title, authors[0] if authors else ""),
-        key=lambda record: (record.title, record.authors),
+        book.title, authors, candidates, key=lambda record: (record.title, record.authors)
     )
     return found[0] if found else None
 
@@ -220,7 +224,9 @@ class Merger:
             if book.is_locked(name):
                 continue
             source, value = _pick(name, by_source)
-            if source is None or not self._apply(book, name, value):
+            if source is None or _outranked(book, name, source):
+                continue
+            if not self._apply(book, name, value):
                 continue
             book.metadata_sources = {
                 **(book.metadata_sources or {}),
@@ -283,6 +289,16 @@ def _pick(name, by_source):
         if value not in (None, "", [], ()):
             return source, value
     return None, None
+
+
+def _outranked(book, name, source):
+    """True when the field's value came from a source that ranks above this one.
+
+    Without it, a field would flip between sources whenever the better one is down.
+    """
+    order = PRECEDENCE.get(name, DEFAULT_PRECEDENCE)
+    current = ((book.metadata_sources or {}).get(name) or {}).get("source")
+    return current in order and order.index(current) < order.index(source)
 
 
 def _fit(book, name, value):
