@@ -131,9 +131,8 @@ def run_task(name, trigger, scheduled_for=None, on_progress=None):
         return record_skip(
             name, trigger, f"Skipped: {name} is already running{since}.", scheduled_for
         )
-    run = RunContext(task, on_progress=on_progress)
-    run.execute(job)
-    return run.task
+    RunContext(task, on_progress=on_progress).execute(job)
+    return task
 
 
 def request_cancel(name):
@@ -244,21 +243,25 @@ class RunContext:
 
     def execute(self, job):
         capture = _LogCapture(threading.get_ident())
-        root = logging.getLogger()
-        root.addHandler(capture)
-        with _active_lock:
-            _active[self.task.pk] = self
         beat = threading.Thread(target=self._beat, name=f"heartbeat-{self.name}", daemon=True)
-        beat.start()
         try:
+            # The set-up is inside the try too: an interrupt that lands there must still
+            # close the row.
+            self._start(capture, beat)
             status, error = self._call(job)
         except KeyboardInterrupt:
             # Ctrl-C (or SIGTERM) on a foreground runtask: close the row as cancelled now
             # rather than leave it to be found "abandoned" later, then let the interrupt go on.
             self.log.warning("Interrupted after %d items.", self.processed)
-            self._finish(beat, root, capture, Task.CANCELLED, "")
+            self._finish(beat, capture, Task.CANCELLED, "")
             raise
-        self._finish(beat, root, capture, status, error)
+        self._finish(beat, capture, status, error)
+
+    def _start(self, capture, beat):
+        logging.getLogger().addHandler(capture)
+        with _active_lock:
+            _active[self.task.pk] = self
+        beat.start()
 
     def _call(self, job):
         """Run the job function. Returns (status, error message)."""
@@ -277,10 +280,11 @@ class RunContext:
             self.log.info("%s", summary)
         return Task.COMPLETED, ""
 
-    def _finish(self, beat, root, capture, status, error):
+    def _finish(self, beat, capture, status, error):
         self._done.set()
-        beat.join(timeout=5)
-        root.removeHandler(capture)
+        if beat.is_alive():
+            beat.join(timeout=5)
+        logging.getLogger().removeHandler(capture)
         with _active_lock:
             _active.pop(self.task.pk, None)
         self._close(status, error, capture.text())

@@ -31,6 +31,11 @@ def command(*args):
     return out.getvalue()
 
 
+def progress(db, name):
+    rows = db.query("SELECT items_processed FROM scheduling_task WHERE task_name = ?", (name,))
+    return rows and rows[0][0]
+
+
 def showjobs_json(*args):
     return {row["name"]: row for row in json.loads(command("showjobs", "--json", *args))}
 
@@ -108,11 +113,11 @@ def test_runtask_cancel_stops_a_running_job(spawn, process_db):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
 def test_runtask_interrupted_closes_its_row_as_cancelled_and_exits_1(spawn, process_db, sig):
     running = spawn("runtask", "sleepy", SLEEPY_ITEMS=200, SLEEPY_SECONDS=0.1)
-    wait_until(lambda: process_db.tasks("sleepy"), 30, "sleepy running")
+    wait_until(lambda: progress(process_db, "sleepy"), 30, "sleepy under way")
     running.signal(sig)
     assert running.popen.wait(timeout=30) == 1
     assert "sleepy interrupted" in running.output()
-    assert process_db.tasks("sleepy")[0][2] == "cancelled"
+    assert process_db.tasks("sleepy")[0][2] == "cancelled", running.output()[-3000:]
 
 
 def test_runtask_cancel_of_a_job_that_is_not_running_exits_1(process_db):

@@ -235,6 +235,20 @@ def test_cancel_stops_the_run_between_items_and_keeps_its_counts(in_background):
     assert "Cancelled by request" in task.log_output
 
 
+def test_an_interrupt_during_set_up_still_closes_the_row(monkeypatch):
+    start = runner.RunContext._start
+
+    def interrupted(run, capture, beat):
+        start(run, capture, beat)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner.RunContext, "_start", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_task("tick", Task.CLI)
+    assert Task.objects.get(task_name="tick").status == Task.CANCELLED
+    assert runner.active_runs() == []
+
+
 def test_cancel_of_a_job_that_is_not_running_does_nothing():
     assert runner.request_cancel("sleepy") is None
 
