@@ -94,17 +94,21 @@ class Sender:
     def cap_reached(self):
         return len(self.sent) >= settings.MAX_DOWNLOADS_PER_RUN
 
+    def at_cap(self):
+        """True once MAX_DOWNLOADS_PER_RUN were sent; says so once per run."""
+        if self.cap_reached and not self.cap_reported:
+            self.run.log.info(
+                "Download cap of %d per run reached; the rest waits for the next run.",
+                settings.MAX_DOWNLOADS_PER_RUN,
+            )
+            self.cap_reported = True
+        return self.cap_reached
+
     def send(self, book, release: Release):
         """Fetch the torrent and add it to the client; record a Download. Returns it or None."""
         if has_active_download(book):
             return None
-        if self.cap_reached:
-            if not self.cap_reported:
-                self.run.log.info(
-                    "Download cap of %d per run reached; the rest waits for the next run.",
-                    settings.MAX_DOWNLOADS_PER_RUN,
-                )
-                self.cap_reported = True
+        if self.at_cap():
             return None
         if settings.DOWNLOAD_DRY_RUN:
             self.run.log.info(

@@ -61,7 +61,7 @@ class Completion:
 
     def fetch(self, book, narrators=()):
         """Search MAM for a wanted book and send the best release. True when sent."""
-        if book.status != Book.WANTED or has_active_download(book) or self.sender.cap_reached:
+        if book.status != Book.WANTED or has_active_download(book) or self.sender.at_cap():
             return False
         authors = [author.name for author in book.authors.all()]
         page = self.mam.search(

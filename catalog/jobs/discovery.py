@@ -81,7 +81,7 @@ def send_best(run, client, candidates):
     """For each wanted book, send its best release (within the per-run cap)."""
     sender = Sender(run, client)
     for book, torrents in candidates.values():
-        if sender.cap_reached or has_active_download(book):
+        if sender.at_cap() or has_active_download(book):
             continue
         torrent = choose_release(book, torrents)
         if torrent is None:

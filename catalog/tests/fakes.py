@@ -234,11 +234,19 @@ class FakeGoogleBooks:
                 if any(i["identifier"] == isbn for i in v["volumeInfo"]["industryIdentifiers"])
             ]
         else:
-            wanted = query.split('intitle:"', 1)[-1].split('"', 1)[0].lower()
+            title, author = _quoted(query, "intitle"), _quoted(query, "inauthor")
             found = [
-                v for v in self.volumes if wanted and wanted in v["volumeInfo"]["title"].lower()
+                v
+                for v in self.volumes
+                if (not title or title in v["volumeInfo"]["title"].lower())
+                and (not author or any(author in a.lower() for a in v["volumeInfo"]["authors"]))
             ]
         return Response(json.dumps(google_volumes(found)), content_type="application/json")
+
+
+def _quoted(query, field_name):
+    marker = f'{field_name}:"'
+    return query.split(marker, 1)[1].split('"', 1)[0].lower() if marker in query else ""
 
 
 # --- Goodreads ---------------------------------------------------------------------------
@@ -316,7 +324,7 @@ def goodreads_series_page(title, chunks):
                     "book": {
                         "bookId": str(book_id),
                         "workId": str(book_id * 10),
-                        "title": f"{t} ({title}, #{h.split()[-1]})",
+                        "title": f"{t} ({title}, #{h.split()[-1] if h else '?'})",
                         "bookTitleBare": t,
                         "bookUrl": f"/book/show/{book_id}",
                         "imageUrl": "",
