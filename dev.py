@@ -160,9 +160,12 @@ def main():
     start_parser.add_argument("--port", default="8000")
     start_parser.set_defaults(func=start)
     test_parser = commands.add_parser("test", help="lint, checks and the whole test suite")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    test_parser.epilog = "Other arguments are passed on to pytest, e.g. -q -x -k cron."
     test_parser.set_defaults(func=test)
-    args = parser.parse_args()
+    args, extra = parser.parse_known_args()
+    if extra and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra
     try:
         args.func(args)
     except subprocess.CalledProcessError as error:
