@@ -1,0 +1,304 @@
+"""Fake outside services for the benchmarks, answering instantly from bench/world.py.
+
+    python -m bench.fake_services --books N --series S --authors A [--record]
+
+starts one loopback HTTP server per service (Google Books, Goodreads, Open Library,
+MyAnonamouse, qBittorrent), prints their ports as one JSON line, and serves until stdin
+closes. It runs in a process of its own so that its CPU never counts as the job's.
+
+Payloads come from the test suite's builders (catalog/tests/fakes.py), which follow
+PROVIDERS.md. HTTP/1.1 with keep-alive, as the real services speak it. Each server also
+answers /_bench/stats (request count), /_bench/log (the requests it got, for the replay
+reference; only with --record) and /_bench/reset.
+"""
+
+import argparse
+import base64
+import itertools
+import json
+import re
+import sys
+import threading
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from bench import world
+from catalog.tests.fakes import (
+    goodreads_book_page,
+    goodreads_series_page,
+    google_volume,
+    google_volumes,
+    mam_item,
+    mam_page,
+    openlibrary_search,
+    openlibrary_works,
+    torrent_file,
+)
+
+JSON = "application/json"
+HTML = "text/html; charset=utf-8"
+SEQUENCE = itertools.count()  # one order across every server, for the replay
+
+
+class Answer:
+    def __init__(self, body, content_type=JSON, status=200, headers=()):
+        if not isinstance(body, str | bytes):
+            body = json.dumps(body)
+        self.body = body.encode() if isinstance(body, str) else body
+        self.content_type = content_type
+        self.status = status
+        self.headers = list(headers)
+
+
+class Service:
+    """One faked service: routes a request to an Answer."""
+
+    name = ""
+
+    def answer(self, method, path, query, body):
+        raise NotImplementedError
+
+
+class GoogleBooks(Service):
+    name = "google"
+
+    def __init__(self, books):
+        self.by_isbn = {b.isbn13: b for b in books if b.google_knows_isbn}
+        self.by_title = {b.title.lower(): b for b in books}
+
+    def answer(self, method, path, query, body):
+        if path != "/volumes":
+            return Answer({"error": {"code": 404, "message": "Not Found"}}, status=404)
+        q = query.get("q", [""])[0]
+        if q.startswith("isbn:"):
+            book = self.by_isbn.get(q[5:])
+        else:
+            match = re.search(r'intitle:"([^"]*)"', q)
+            book = self.by_title.get(match[1].strip().lower()) if match else None
+        return Answer(google_volumes([self.volume(book)] if book else []))
+
+    @staticmethod
+    def volume(book):
+        return google_volume(
+            f"vol{book.number:07d}",
+            book.title,
+            [book.author],
+            isbn13=book.isbn13,
+            publisher="Bench House",
+            publishedDate=f"{1990 + book.number % 35}-05-17",
+            description=f"<p>{book.title}: a <b>novel</b> by {book.author}.</p>",
+            pageCount=250 + book.number % 300,
+            categories=[book.genres[0]],
+        )
+
+
+class Goodreads(Service):
+    name = "goodreads"
+
+    def __init__(self, books, completion):
+        self.by_id = {b.goodreads_id: b for b in books}
+        self.by_isbn = {b.isbn13: b for b in books}
+        self.series = {s.goodreads_id: s for s in completion.series}
+
+    def answer(self, method, path, query, body):
+        parts = path.strip("/").split("/")
+        if parts[:2] == ["book", "show"] and len(parts) == 3:
+            return self._book(self.by_id.get(parts[2]))
+        if parts[:2] == ["book", "isbn"] and len(parts) == 3:
+            return self._book(self.by_isbn.get(parts[2]))
+        if parts[0] == "series" and len(parts) == 2:
+            series = self.series.get(parts[1])
+            if series is None:
+                return Answer("<html>Not found</html>", HTML, status=404)
+            chunk = [(e.header, e.book_id, e.title, e.author) for e in series.entries]
+            return Answer(goodreads_series_page(series.name, [chunk]), HTML)
+        return Answer("<html>Not found</html>", HTML, status=404)
+
+    @staticmethod
+    def _book(book):
+        if book is None:
+            return Answer("<html>Not found</html>", HTML, status=404)
+        page = goodreads_book_page(
+            int(book.goodreads_id),
+            book.title,
+            author=book.author,
+            isbn13=book.isbn13,
+            series=book.series or None,
+            genres=book.genres,
+            description=f"{book.title} is the story of a {book.genres[0].lower()} quest. " * 4,
+            pages=240 + book.number % 300,
+            published=datetime(1990 + book.number % 35, 5, 17, tzinfo=UTC),
+            asin=f"B0{book.number:08d}",
+        )
+        return Answer(page, HTML)
+
+
+class OpenLibrary(Service):
+    name = "openlibrary"
+
+    def __init__(self, completion):
+        self.works = {
+            a.olid: [t for t, _ in a.works] + list(a.extra_titles) for a in completion.authors
+        }
+        self.by_name = {a.name.lower(): a.olid for a in completion.authors}
+
+    def answer(self, method, path, query, body):
+        match = re.fullmatch(r"/authors/(OL\d+A)/works\.json", path)
+        if match:
+            titles = self.works.get(match[1], [])
+            offset = int(query.get("offset", ["0"])[0])
+            limit = int(query.get("limit", ["100"])[0])
+            return Answer(
+                openlibrary_works(titles[offset : offset + limit], size=len(titles), offset=offset)
+            )
+        if path == "/search.json":
+            name = query.get("author", [""])[0].lower()
+            olid = self.by_name.get(name)
+            docs = [{"author_name": [name], "author_key": [olid]}] if olid else []
+            return Answer(openlibrary_search(docs))
+        return Answer({"error": "notfound"}, status=404)
+
+
+class Mam(Service):
+    name = "mam"
+
+    def __init__(self, completion):
+        self.torrents = completion.mam_torrents()
+        self.titles = {t[0]: t[1] for group in self.torrents.values() for t in group}
+        self.rotation = itertools.count()
+
+    def _cookie(self):
+        return [("Set-Cookie", f"mam_id=bench-session-{next(self.rotation)}; Path=/")]
+
+    def answer(self, method, path, query, body):
+        if path == "/tor/js/loadSearchJSONbasic.php":
+            text = query.get("tor[text]", [""])[0].strip().lower()
+            items = [
+                mam_item(tid, title, authors=(author,), filetype=kind, seeders=seeders)
+                for tid, title, author, kind, seeders in self.torrents.get(text, [])
+            ]
+            perpage = int(query.get("perpage", ["25"])[0])
+            return Answer(mam_page(items, perpage=perpage), headers=self._cookie())
+        if path == "/tor/download.php":
+            tid = int(query.get("tid", ["0"])[0])
+            name = f"{tid}-{self.titles.get(tid, 'unknown')}"
+            return Answer(torrent_file(name), "application/x-bittorrent", headers=self._cookie())
+        return Answer("<html>Not found</html>", HTML, status=404)
+
+
+class Qbittorrent(Service):
+    name = "qbittorrent"
+
+    def __init__(self):
+        self.added = 0
+
+    def answer(self, method, path, query, body):
+        if path == "/api/v2/auth/login":
+            return Answer("Ok.", "text/plain", headers=[("Set-Cookie", "SID=bench; path=/")])
+        if path == "/api/v2/app/webapiVersion":
+            return Answer("2.8.19", "text/plain")
+        if path == "/api/v2/app/version":
+            return Answer("v4.5.2", "text/plain")
+        if path == "/api/v2/torrents/add":
+            self.added += 1
+            return Answer("Ok.", "text/plain")
+        if path == "/api/v2/torrents/info":
+            return Answer([])
+        return Answer("", "text/plain")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as requests' sessions expect
+
+    def log_message(self, format, *args):
+        pass
+
+    def do_GET(self):
+        self._handle()
+
+    def do_POST(self):
+        self._handle()
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        url = urlsplit(self.path)
+        server = self.server
+        if url.path.startswith("/_bench/"):
+            return self._send(server.control(url.path))
+        with server.lock:
+            server.count += 1
+            if server.record:
+                server.log.append(
+                    (
+                        next(SEQUENCE),
+                        self.command,
+                        self.path,
+                        self.headers.get("Content-Type", ""),
+                        base64.b64encode(body).decode(),
+                    )
+                )
+        query = parse_qs(url.query, keep_blank_values=True)
+        self._send(server.service.answer(self.command, url.path, query, body))
+
+    def _send(self, answer):
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        for name, value in answer.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(answer.body)
+
+
+class FakeServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, service, record):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.service = service
+        self.record = record
+        self.lock = threading.Lock()
+        self.count = 0
+        self.log = []
+
+    def control(self, path):
+        with self.lock:
+            if path == "/_bench/stats":
+                return Answer({"requests": self.count})
+            if path == "/_bench/log":
+                return Answer(self.log)
+            if path == "/_bench/reset":
+                self.count, self.log = 0, []
+                return Answer({"requests": 0})
+        return Answer({}, status=404)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--books", type=int, default=0)
+    parser.add_argument("--series", type=int, default=0)
+    parser.add_argument("--authors", type=int, default=0)
+    parser.add_argument("--record", action="store_true")
+    args = parser.parse_args()
+    books = world.metadata_books(args.books)
+    completion = world.completion_world(args.series, args.authors)
+    services = [
+        GoogleBooks(books),
+        Goodreads(books, completion),
+        OpenLibrary(completion),
+        Mam(completion),
+        Qbittorrent(),
+    ]
+    ports = {}
+    for service in services:
+        server = FakeServer(service, args.record)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        ports[service.name] = server.server_address[1]
+    print(json.dumps(ports), flush=True)
+    sys.stdin.read()  # serve until the bench closes our stdin (or ends)
+
+
+if __name__ == "__main__":
+    main()
