@@ -92,7 +92,8 @@ class Background:
         return self.popen.pid
 
     def output(self):
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text()
 
     def wait_for_output(self, text, timeout=60):

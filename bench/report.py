@@ -30,7 +30,8 @@ class Figure:
         return self.value / self.reference
 
     def line(self):
-        parts = [f"{self.what}: {fmt(self.value)} {self.unit}"]
+        note = f" ({self.note})" if self.note else ""
+        parts = [f"{self.what}: {fmt(self.value)} {self.unit}{note}"]
         if self.reference is not None:
             parts.append(f"reference ({self.reference_what}): {fmt(self.reference)} {self.unit}")
         if self.ratio is not None:
