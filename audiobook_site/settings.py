@@ -141,9 +141,10 @@ PREFERRED_FORMATS = env.words("PREFERRED_FORMATS", "m4b,mp3")
 TASK_JITTER_SECONDS = env.integer("TASK_JITTER_SECONDS", 0, minimum=0)
 # How often the scheduler looks for staff's requests (pause, resume, run now, cancel).
 SCHEDULER_POLL_SECONDS = env.number("SCHEDULER_POLL_SECONDS", 2, minimum=0.1)
-# A running task's heartbeat interval; a row whose heartbeat is older than
-# TASK_STALE_AFTER_SECONDS belongs to a dead process and is closed as abandoned.
-TASK_HEARTBEAT_SECONDS = env.number("TASK_HEARTBEAT_SECONDS", 10, minimum=0.1)
+# How often a running job writes its heartbeat and progress and looks for a cancel
+# request; a row whose heartbeat is older than TASK_STALE_AFTER_SECONDS belongs to a
+# dead process and is closed as abandoned.
+TASK_HEARTBEAT_SECONDS = env.number("TASK_HEARTBEAT_SECONDS", 2, minimum=0.1)
 TASK_STALE_AFTER_SECONDS = env.number("TASK_STALE_AFTER_SECONDS", 120, minimum=1)
 # A module whose JOBS list adds jobs to the registry (used by the process tests).
 EXTRA_JOBS = env.text("EXTRA_JOBS", "")

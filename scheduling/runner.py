@@ -303,7 +303,7 @@ class RunContext:
 
     def _beat(self):
         """Side thread: heartbeat and progress on the row, and notice cancel requests."""
-        interval = min(1.0, settings.TASK_HEARTBEAT_SECONDS)
+        interval = settings.TASK_HEARTBEAT_SECONDS
         try:
             while not self._done.wait(interval):
                 try:
