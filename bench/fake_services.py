@@ -17,13 +17,18 @@ import base64
 import itertools
 import json
 import re
+import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import requests
+
 from bench import world
+from bench.processes import ROOT
 from catalog.tests.fakes import (
     goodreads_book_page,
     goodreads_series_page,
@@ -210,6 +215,9 @@ class Qbittorrent(Service):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as requests' sessions expect
+    # Headers and body go out in two writes: without TCP_NODELAY the body waits for the
+    # client's delayed ACK of the headers, about 40 ms per request.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):
         pass
@@ -273,6 +281,73 @@ class FakeServer(ThreadingHTTPServer):
                 self.count, self.log = 0, []
                 return Answer({"requests": 0})
         return Answer({}, status=404)
+
+
+class FakeServices:
+    """The fake services process, as the bench sees it."""
+
+    def __init__(self, books=0, series=0, authors=0, record=False):
+        args = [sys.executable, "-m", "bench.fake_services", "--books", str(books)]
+        args += ["--series", str(series), "--authors", str(authors)]
+        args += ["--record"] if record else []
+        self.process = subprocess.Popen(
+            args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.ports = json.loads(self.process.stdout.readline())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def url(self, name):
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def _control(self, name, what):
+        return requests.get(f"{self.url(name)}/_bench/{what}", timeout=120).json()
+
+    def requests(self, name):
+        """How many requests the service got since the last reset."""
+        return self._control(name, "stats")["requests"]
+
+    def reset(self):
+        for name in self.ports:
+            self._control(name, "reset")
+
+    def log(self):
+        """Every request since the last reset, in the order they came: (service, ...)."""
+        entries = [
+            (entry[0], name, *entry[1:])
+            for name in self.ports
+            for entry in self._control(name, "log")
+        ]
+        return [entry[1:] for entry in sorted(entries)]
+
+    def replay(self, log):
+        """Send the same requests with bare requests.Sessions; (wall seconds, CPU seconds).
+
+        The reference for a job's local cost: what the HTTP traffic alone costs this
+        process, with none of the job's parsing, matching or database work.
+        """
+        sessions = {name: requests.Session() for name in self.ports}
+        cpu, wall = time.process_time(), time.perf_counter()
+        for name, method, path, content_type, body in log:
+            headers = {"Content-Type": content_type} if content_type else {}
+            response = sessions[name].request(
+                method, self.url(name) + path, data=base64.b64decode(body), headers=headers
+            )
+            response.content  # noqa: B018  (read the body, as a client would)
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def main():

@@ -1,0 +1,146 @@
+"""Metadata refresh against the per-host rate limit, and its local cost per book."""
+
+from django.test import override_settings
+
+from bench import data, world
+from bench.databases import using
+from bench.fake_services import FakeServices
+from bench.inprocess import query_shapes, run_job
+from bench.processes import manage_args, run_measured
+from bench.report import Figure
+
+METHOD = """
+A library of owned books with bare metadata (bench/world.py says which have an ISBN or a
+Goodreads id), and one local process faking Google Books and Goodreads on two ports
+(bench/fake_services.py, payloads from catalog/tests/fakes.py), answering instantly.
+Rate-limited: `manage.py runtask metadata_full_refresh` as a process with
+GOOGLE_BOOKS_REQUESTS_PER_SECOND = GOODREADS_REQUESTS_PER_SECOND = R; wall time from exec
+to exit. The two providers are separate hosts with separate limits, so they could be
+asked at the same time: the ideal is the busier host's requests / R, max(N_google / R,
+N_goodreads / R), with N counted by the fakes. Rate limit off (0): the same job in this
+process through runner.run_task (what runtask calls) inside CaptureQueriesContext, on an
+identical copy of the library; CPU is this process's time.process_time(). Reference for
+the CPU: the same HTTP requests (recorded by the fakes) sent again with bare
+requests.Sessions, no parsing and no database: what the HTTP alone costs. Reference for
+the queries: the same in-process run on a tenth of the library; the same count per book at
+both sizes means no query per book hides in a batch.
+"""
+JOB = "metadata_full_refresh"
+
+
+def run(ctx):
+    section = ctx.section("metadata", "Metadata refresh vs. the rate limit", METHOD)
+    count, rate = ctx.sizes.books, ctx.sizes.rate
+    base = _library(ctx, "metadata", count)
+    tenth = _library(ctx, "metadata_tenth", max(1, count // 10))
+    limited = ctx.server.clone(base, "metadata_limited")
+    with FakeServices(books=count, record=True) as fakes:
+        urls = {
+            "GOOGLE_BOOKS_API_URL": fakes.url("google"),
+            "GOODREADS_URL": fakes.url("goodreads"),
+        }
+        fakes.reset()
+        _rate_limited(ctx, section, fakes, limited, urls, count, rate)
+        fakes.reset()
+        unlimited = {
+            "GOOGLE_BOOKS_REQUESTS_PER_SECOND": 0,
+            "GOODREADS_REQUESTS_PER_SECOND": 0,
+            **urls,
+        }
+        with override_settings(**unlimited):
+            with using(base):
+                cost = run_job(JOB, ctx.log_path("metadata-in-process"))
+            log = fakes.log()
+            fakes.reset()
+            with using(tenth):
+                small = run_job(JOB, ctx.log_path("metadata-tenth"))
+        fakes.reset()
+        _, replay_cpu = fakes.replay(log)
+    _local_cost(section, cost, small, count, max(1, count // 10), replay_cpu, len(log))
+    for name in (base, tenth, limited):
+        ctx.server.drop(name)
+
+
+def _library(ctx, label, count):
+    name = ctx.server.clone(ctx.main_db, label)
+    with using(name):
+        data.metadata_library(world.metadata_books(count))
+    return name
+
+
+def _rate_limited(ctx, section, fakes, database, urls, count, rate):
+    env = ctx.env(
+        database,
+        GOOGLE_BOOKS_REQUESTS_PER_SECOND=rate,
+        GOODREADS_REQUESTS_PER_SECOND=rate,
+        **urls,
+    )
+    result = run_measured(manage_args("runtask", JOB), env, ctx.log_path("metadata-limited"))
+    if result.returncode != 0:
+        raise RuntimeError(f"runtask {JOB} failed:\n{result.output[-3000:]}")
+    google, goodreads = fakes.requests("google"), fakes.requests("goodreads")
+    ideal = max(google / rate, goodreads / rate)
+    ratio = result.wall_seconds / ideal
+    section.add(
+        Figure(
+            f"runtask {JOB} at {rate:g} requests/s per host, wall time",
+            result.wall_seconds,
+            "s",
+            reference=ideal,
+            reference_what="ideal: the busier host's requests / R",
+            goal="≤ 1.05x",
+            met=ratio <= 1.05,
+            note=f"{count:,} books",
+        )
+    )
+    expected = world.metadata_expected_requests(count)
+    section.detail(
+        f"requests: Google Books {google:,}, Goodreads {goodreads:,} (the world predicts "
+        f"{expected[0]:,} and {expected[1]:,}); process CPU {result.cpu_seconds:.1f} s, "
+        f"peak RSS {result.peak_rss_mb:.0f} MB"
+    )
+    with using(database):
+        from scheduling.models import Task
+
+        task = Task.objects.filter(task_name=JOB).latest("date_created")
+    section.detail(
+        f"the run itself (its Task row): {task.duration_seconds:.1f} s, {task.items_succeeded:,} "
+        f"of {task.items_total:,} books refreshed, {task.items_failed} failed; "
+        f"{task.duration_seconds / ideal:.3f}x the ideal without process start-up"
+    )
+
+
+def _local_cost(section, cost, small, count, small_count, replay_cpu, requests):
+    task = cost.task
+    section.detail(
+        f"rate limit off: {task.items_succeeded:,} of {task.items_total:,} books refreshed in "
+        f"{cost.wall_seconds:.1f} s wall, {cost.cpu_seconds:.1f} s CPU, {requests:,} requests"
+    )
+    section.add(
+        Figure(
+            "local CPU per book, rate limit off",
+            cost.cpu_seconds * 1000 / count,
+            "ms",
+            reference=replay_cpu * 1000 / count,
+            reference_what="the same HTTP requests alone",
+            goal="≤ 2 ms",
+            met=cost.cpu_seconds * 1000 / count <= 2,
+        )
+    )
+    queries, small_queries = len(cost.queries), len(small.queries)
+    # What each further book costs: a query per book would make this 1 or more.
+    marginal = (queries - small_queries) / max(1, count - small_count)
+    section.add(
+        Figure(
+            "queries per book",
+            queries / count,
+            "queries",
+            reference=small_queries / small_count,
+            reference_what=f"at {small_count:,} books",
+            goal="per batch, not per book",
+            met=marginal < 0.5,
+            note=f"{queries:,} in all; {100 * marginal:.1f} more per 100 more books",
+        )
+    )
+    for shape, number in query_shapes(cost.queries):
+        section.detail(f"{number:,} × `{shape}`")
