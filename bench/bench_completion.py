@@ -55,12 +55,13 @@ def run(ctx):
         ctx, "completion_tenth", max(1, sizes.series // 10), max(1, sizes.authors // 10)
     )
     for job, _source, unit in JOBS:
-        cost, units, added, replay_wall = full[job]
-        small_cost, small_units, _, _ = tenth[job]
+        cost, units, added, sent, replay_wall = full[job]
+        small_cost, small_units, *_ = tenth[job]
         per_unit = len(cost.queries) / units
         small_per_unit = len(small_cost.queries) / small_units
         section.detail(
-            f"{job}: {units:,} {unit}, {added:,} missing books added as wanted and sent, "
+            f"{job}: {units:,} {unit}, {added:,} missing books added as wanted, {sent:,} sent "
+            "to qBittorrent, "
             f"{cost.wall_seconds:.1f} s wall, {cost.cpu_seconds:.1f} s CPU, "
             f"{len(cost.queries):,} queries"
         )
@@ -91,7 +92,7 @@ def run(ctx):
 
 
 def _measure(ctx, label, series_count, author_count, replay=False):
-    """Run both jobs on a fresh library; {job: (cost, units, books added, replay wall)}."""
+    """Run both jobs on a fresh library: {job: (cost, units, added, sent, replay wall)}."""
     completion = world.completion_world(series_count, author_count)
     database = ctx.server.clone(ctx.main_db, label)
     with using(database):
@@ -99,18 +100,19 @@ def _measure(ctx, label, series_count, author_count, replay=False):
     results = {}
     with FakeServices(series=series_count, authors=author_count, record=replay) as fakes:
         with override_settings(**settings_for(fakes)), using(database):
-            from catalog.models import Book
+            from catalog.models import Book, Download
 
             for job, source, _ in JOBS:
                 fakes.reset()
                 cost = run_job(job, ctx.log_path(f"{label}-{job}"))
                 added = Book.objects.filter(source=source).count()
+                sent = Download.objects.filter(task_name=job, status=Download.SENT).count()
                 replay_wall = None
                 if replay:
                     log = fakes.log()
                     fakes.reset()
                     replay_wall, _ = fakes.replay(log)
                 units = series_count if source == "series" else author_count
-                results[job] = (cost, units, added, replay_wall)
+                results[job] = (cost, units, added, sent, replay_wall)
     ctx.server.drop(database)
     return results
