@@ -54,8 +54,17 @@ class BadResponse(ServiceError):
     permanent = True
 
 
-class SessionExpired(ServiceError):
+class AccessRefused(ServiceError):
+    """Our credentials no longer work (a session, a login): nothing will until the user acts.
+
+    A job reports it once for the run; it is never a failure of one item.
+    """
+
     permanent = True
+
+
+class SessionExpired(AccessRefused):
+    pass
 
 
 class CappedRetry(Retry):

@@ -6,7 +6,7 @@ import qbittorrentapi
 from django.conf import settings
 from fastbencode import bdecode, bencode
 
-from catalog.clients.http import BadResponse, ServiceError, ServiceUnavailable
+from catalog.clients.http import AccessRefused, BadResponse, ServiceError, ServiceUnavailable
 
 SERVICE = "qBittorrent"
 
@@ -35,17 +35,16 @@ class TorrentClient:
         try:
             return action(*args, **kwargs)
         except qbittorrentapi.LoginFailed:
-            raise ServiceError(
-                SERVICE,
-                "login refused: check QBITTORRENT_USERNAME and QBITTORRENT_PASSWORD",
-                permanent=True,
+            # AccessRefused, not a plain ServiceError: a job must say it once for the run,
+            # not once per series it tried to complete.
+            raise AccessRefused(
+                SERVICE, "login refused: check QBITTORRENT_USERNAME and QBITTORRENT_PASSWORD"
             ) from None
         except qbittorrentapi.Forbidden403Error:
-            raise ServiceError(
+            raise AccessRefused(
                 SERVICE,
                 "forbidden (HTTP 403): the Web UI banned this IP after "
                 "failed logins, or the credentials are wrong",
-                permanent=True,
             ) from None
         except qbittorrentapi.UnsupportedMediaType415Error:
             raise BadResponse(SERVICE, "refused the torrent as invalid (HTTP 415)") from None

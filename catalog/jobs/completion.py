@@ -17,7 +17,7 @@ wanted book without an acceptable release stays wanted and is searched again nex
 from catalog import matching
 from catalog.clients.goodreads import GoodreadsClient
 from catalog.clients.google_books import GoogleBooksClient
-from catalog.clients.http import ServiceError
+from catalog.clients.http import AccessRefused, ServiceError
 from catalog.clients.mam import MamClient
 from catalog.clients.openlibrary import OpenLibraryClient
 from catalog.downloads import Sender, choose_release, has_active_download
@@ -96,6 +96,10 @@ def series_completion(run):
     for series in run.items(series_list):
         try:
             complete_series(work, goodreads, series)
+        except AccessRefused:
+            # An expired MAM session or a refused qBittorrent login fails every series the
+            # same way: said once for the run, not recorded as a failure of each series.
+            raise
         except ServiceError as error:
             if not error.permanent:
                 raise  # the service is down: the rest would fail the same way

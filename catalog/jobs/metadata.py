@@ -176,16 +176,28 @@ def refresh_batch(run, books, google, goodreads, merger):
 
 
 def lookup_book(run, book, google, goodreads):
+    """The records the sources have for the book; a source's error only when none has one."""
     authors = [author.name for author in book.authors.all()]
-    records = []
-    google_record = google.ask(run, lambda client: _google_lookup(client, book, authors))
-    if google_record:
-        records.append(google_record)
+    errors = []
+    google_record = _ask(google, run, lambda client: _google_lookup(client, book, authors), errors)
     isbn = book.isbn or (google_record.isbn_13 if google_record else "")
-    goodreads_record = goodreads.ask(run, lambda client: _goodreads_lookup(client, book, isbn))
-    if goodreads_record:
-        records.append(goodreads_record)
+    goodreads_record = _ask(
+        goodreads, run, lambda client: _goodreads_lookup(client, book, isbn), errors
+    )
+    records = [record for record in (google_record, goodreads_record) if record]
+    if errors and not records:
+        raise errors[0]
     return records
+
+
+def _ask(provider, run, lookup, errors):
+    # One source's bad answer about this book (truncated JSON, say) must not keep the other
+    # source from being asked: it used to fail the book before Goodreads was asked at all.
+    try:
+        return provider.ask(run, lookup)
+    except ServiceError as error:
+        errors.append(error)
+        return None
 
 
 def _google_lookup(client, book, authors):
