@@ -17,7 +17,8 @@ FAILED_URL = reverse("admin:scheduling_failedattempt_changelist")
 
 
 def failure(key="1", task_name="series_completion", item_type="series", **fields):
-    return FailedAttempt.record(task_name, item_type, key, fields.pop("error", "HTTP 503"), **fields)
+    error = fields.pop("error", "HTTP 503")
+    return FailedAttempt.record(task_name, item_type, key, error, **fields)
 
 
 def listed(response):

@@ -236,7 +236,8 @@ def test_progress_reports_counts_and_status(admin_client):
 
 
 def test_progress_of_an_unknown_task_is_not_found(admin_client):
-    assert admin_client.get(reverse("admin:scheduling_task_progress", args=[999])).status_code == 404
+    missing = reverse("admin:scheduling_task_progress", args=[999])
+    assert admin_client.get(missing).status_code == 404
 
 
 def test_staff_with_view_permission_see_history_but_no_cancel(viewer_client):
