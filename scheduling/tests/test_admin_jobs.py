@@ -32,9 +32,7 @@ def staff_with(django_user_model, username, *codenames):
 def viewer_client(client, django_user_model):
     """Staff who may see and edit schedules, but not pause, resume, run or cancel."""
     client.force_login(
-        staff_with(
-            django_user_model, "viewer", "view_jobcontrol", "change_jobcontrol", "view_task"
-        )
+        staff_with(django_user_model, "viewer", "view_jobcontrol", "change_jobcontrol", "view_task")
     )
     return client
 
@@ -42,9 +40,7 @@ def viewer_client(client, django_user_model):
 @pytest.fixture
 def operator_client(client, django_user_model):
     client.force_login(
-        staff_with(
-            django_user_model, "operator", "view_jobcontrol", "view_task", "control_jobs"
-        )
+        staff_with(django_user_model, "operator", "view_jobcontrol", "view_task", "control_jobs")
     )
     return client
 
