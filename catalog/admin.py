@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from catalog.models import Author, Book, Download, Genre, Release, Series
+from scheduling.admin_display import moment
 from scheduling.admin_lists import CappedCountPaginator
 
 
@@ -114,6 +115,21 @@ class LockedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SeriesMonitoredFilter(admin.SimpleListFilter):
+    title = "series monitored"
+    parameter_name = "series_monitored"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "In a monitored series"), ("no", "Not in a monitored series")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(series__monitored=True)
+        if self.value() == "no":
+            return queryset.exclude(series__monitored=True)
+        return queryset
+
+
 class LinkedToBookFilter(admin.SimpleListFilter):
     title = "linked to a book"
     parameter_name = "linked"
@@ -170,7 +186,7 @@ class BookAdmin(admin.ModelAdmin):
         "language",
         "releases",
         "gaps",
-        "date_added",
+        "added",
     ]
     list_filter = [
         "status",
@@ -178,7 +194,7 @@ class BookAdmin(admin.ModelAdmin):
         MissingMetadataFilter,
         HasReleaseFilter,
         LockedFilter,
-        "series__monitored",
+        SeriesMonitoredFilter,
         "genres",
     ]
     list_select_related = ["series"]
@@ -188,6 +204,7 @@ class BookAdmin(admin.ModelAdmin):
     filter_horizontal = ["genres"]
     actions = ["mark_wanted", "mark_ignored", "lock_fields"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts are one COUNT per choice
     paginator = CappedCountPaginator
     readonly_fields = ["links", "sources", "metadata_refreshed_at"]
     fieldsets = [
@@ -234,6 +251,10 @@ class BookAdmin(admin.ModelAdmin):
             .prefetch_related("authors")
             .annotate(release_count=_count_of(Release, "book"))
         )
+
+    @admin.display(description="Added", ordering="date_added")
+    def added(self, obj):
+        return moment(obj.date_added)
 
     @admin.display(description="Authors")
     def author_names(self, obj):
@@ -377,6 +398,7 @@ class AuthorAdmin(MonitorActions, admin.ModelAdmin):
     search_fields = ["name"]
     actions = ["monitor", "unmonitor"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts are one COUNT per choice
     paginator = CappedCountPaginator
 
     def get_queryset(self, request):
@@ -406,6 +428,7 @@ class SeriesAdmin(MonitorActions, admin.ModelAdmin):
     search_fields = ["name"]
     actions = ["monitor", "unmonitor"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts are one COUNT per choice
     paginator = CappedCountPaginator
 
     def get_queryset(self, request):
@@ -469,6 +492,7 @@ class ReleaseAdmin(admin.ModelAdmin):
     search_help_text = "Title, author, narrator, series, ISBN or MAM id."
     autocomplete_fields = ["book"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts are one COUNT per choice
     paginator = CappedCountPaginator
     readonly_fields = ["on_mam", "first_seen", "last_seen"]
 
@@ -505,6 +529,7 @@ class DownloadAdmin(admin.ModelAdmin):
     search_fields = ["book__title", "release__title", "client_hash"]
     autocomplete_fields = ["book", "release"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts are one COUNT per choice
     paginator = CappedCountPaginator
 
     @admin.display(description="Book", ordering="book__title")

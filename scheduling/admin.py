@@ -26,6 +26,7 @@ from scheduling import registry, runner
 from scheduling.admin_display import (
     chart_runs,
     duration_text,
+    moment,
     progress_bar,
     progress_json,
     runs_chart,
@@ -408,7 +409,6 @@ class TaskAdmin(admin.ModelAdmin):
         "started",
         "duration",
         "items",
-        "failed_items",
         "error_line",
     ]
     list_display_links = ["run"]
@@ -426,13 +426,13 @@ class TaskAdmin(admin.ModelAdmin):
         "job_link",
         "status_display",
         "trigger",
-        "scheduled_for",
-        "actual_start",
-        "actual_end",
+        "scheduled",
+        "start",
+        "end",
         "duration",
         "where",
-        "heartbeat_at",
-        "cancel_requested_at",
+        "heartbeat",
+        "cancel_requested",
         "progress",
         "failed_attempts_link",
         "error_display",
@@ -451,12 +451,12 @@ class TaskAdmin(admin.ModelAdmin):
                         "job_link",
                         "status_display",
                         "trigger",
-                        "scheduled_for",
-                        ("actual_start", "actual_end"),
+                        "scheduled",
+                        ("start", "end"),
                         "duration",
                         "where",
-                        "heartbeat_at",
-                        "cancel_requested_at",
+                        "heartbeat",
+                        "cancel_requested",
                     ]
                 },
             ),
@@ -522,7 +522,7 @@ class TaskAdmin(admin.ModelAdmin):
 
     @admin.display(description="Started", ordering="date_created")
     def started(self, obj):
-        return started_at(obj)
+        return moment(started_at(obj), seconds=True)
 
     @admin.display(description="Duration")
     def duration(self, obj):
@@ -532,20 +532,21 @@ class TaskAdmin(admin.ModelAdmin):
 
     @admin.display(description="Items")
     def items(self, obj):
-        if obj.items_total is None:
-            return obj.items_processed or "—"
-        return f"{obj.items_processed} of {obj.items_total}"
-
-    @admin.display(description="Failed items")
-    def failed_items(self, obj):
+        done = (
+            f"{obj.items_processed} of {obj.items_total}"
+            if obj.items_total is not None
+            else str(obj.items_processed or "—")
+        )
         if not obj.items_failed:
-            return "0"
-        return format_html('<span class="failed-count">{}</span>', obj.items_failed)
+            return done
+        return format_html(
+            '{}<br><span class="failed-count">{} failed</span>', done, obj.items_failed
+        )
 
     @admin.display(description="Error")
     def error_line(self, obj):
         head = (obj.error_head or "").strip().split("\n", 1)[0]
-        return Truncator(head).chars(100) if head else ""
+        return Truncator(head).chars(80) if head else ""
 
     # --- detail --------------------------------------------------------------------------
 
@@ -553,6 +554,26 @@ class TaskAdmin(admin.ModelAdmin):
     def job_link(self, obj):
         history = reverse("admin:scheduling_task_changelist") + f"?task_name={obj.task_name}"
         return format_html('{} <a href="{}">(all its runs)</a>', obj.task_name, history)
+
+    @admin.display(description="Due at (cron time)")
+    def scheduled(self, obj):
+        return moment(obj.scheduled_for, seconds=True)
+
+    @admin.display(description="Started")
+    def start(self, obj):
+        return moment(obj.actual_start, seconds=True)
+
+    @admin.display(description="Ended")
+    def end(self, obj):
+        return moment(obj.actual_end, seconds=True)
+
+    @admin.display(description="Last heartbeat")
+    def heartbeat(self, obj):
+        return moment(obj.heartbeat_at, seconds=True)
+
+    @admin.display(description="Cancel requested")
+    def cancel_requested(self, obj):
+        return moment(obj.cancel_requested_at, seconds=True)
 
     @admin.display(description="Ran on")
     def where(self, obj):
@@ -635,7 +656,7 @@ class FailedAttemptAdmin(admin.ModelAdmin):
         "item_type",
         "attempts",
         "last_error",
-        "last_failed_at",
+        "last_failed",
         "next_retry",
         "run_link",
     ]
@@ -694,16 +715,20 @@ class FailedAttemptAdmin(admin.ModelAdmin):
     def last_error(self, obj):
         return Truncator(obj.error_message.strip().split("\n", 1)[0]).chars(100)
 
+    @admin.display(description="Last failed", ordering="last_failed_at")
+    def last_failed(self, obj):
+        return moment(obj.last_failed_at)
+
     @admin.display(description="Next retry", ordering="next_retry_at")
     def next_retry(self, obj):
         if obj.resolved_at:
             return format_html(
                 '<span class="job-status job-status-completed">Resolved</span> {}',
-                f"{timezone.localtime(obj.resolved_at):%Y-%m-%d %H:%M}",
+                moment(obj.resolved_at),
             )
         if obj.next_retry_at is None or obj.next_retry_at <= timezone.now():
             return "at the job's next run"
-        return f"{timezone.localtime(obj.next_retry_at):%Y-%m-%d %H:%M}"
+        return moment(obj.next_retry_at)
 
     @admin.display(description="Last failed in")
     def run_link(self, obj):
@@ -721,7 +746,7 @@ class FailedAttemptAdmin(admin.ModelAdmin):
 class SchedulerProcessAdmin(admin.ModelAdmin):
     """Read-only: which runscheduler processes there are and when each last beat."""
 
-    list_display = ["__str__", "is_leader", "started_at", "last_beat", "stopped_at"]
+    list_display = ["__str__", "is_leader", "started", "beat", "stopped"]
     list_filter = ["is_leader"]
     show_full_result_count = False
     paginator = CappedCountPaginator
@@ -731,3 +756,15 @@ class SchedulerProcessAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Started", ordering="started_at")
+    def started(self, obj):
+        return moment(obj.started_at, seconds=True)
+
+    @admin.display(description="Last beat", ordering="last_beat")
+    def beat(self, obj):
+        return moment(obj.last_beat, seconds=True)
+
+    @admin.display(description="Stopped", ordering="stopped_at")
+    def stopped(self, obj):
+        return moment(obj.stopped_at, seconds=True)

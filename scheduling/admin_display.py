@@ -87,6 +87,13 @@ def progress_json(task):
     }
 
 
+def moment(value, seconds=False):
+    """A compact local date and time: 2026-11-28 17:33(:58)."""
+    if value is None:
+        return "—"
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
 def started_at(task):
     return task.actual_start or task.date_created
 

@@ -73,7 +73,7 @@ def test_the_book_list_shows_authors_series_and_releases_with_links(admin_client
         ({"missing": "description"}, {"Bare"}),
         ({"missing": "authors"}, {"Bare"}),
         ({"missing": "any"}, {"Wanted", "Bare"}),
-        ({"series__monitored__exact": "1"}, {"Complete"}),
+        ({"series_monitored": "yes"}, {"Complete"}),
         ({"locked": "yes"}, {"Complete"}),
         ({"q": "9780316129084"}, {"Complete"}),
         ({"q": "corey"}, {"Complete", "Wanted"}),

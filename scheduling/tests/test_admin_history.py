@@ -64,7 +64,7 @@ def test_it_shows_status_colour_duration_and_counts(admin_client):
     page = admin_client.get(HISTORY_URL).content.decode()
     assert 'class="job-status job-status-failed"' in page
     assert "3.2 s" in page and "2 of 2" in page
-    assert '<span class="failed-count">1</span>' in page
+    assert '<span class="failed-count">1 failed</span>' in page
     assert "the job blew up" in page and "Traceback" not in page
 
 
