@@ -31,7 +31,8 @@ Policy, decided here and tested in catalog/tests/test_matching.py:
 - A dramatized / full-cast / radio adaptation is a different product from the book read
   in full: it matches another adaptation of the book, but against the book it scores at
   most ADAPTATION_CAP (below the threshold), so a job never fetches a radio play for a
-  wanted audiobook. clean_title() keeps the difference ("hobbit dramatized").
+  wanted audiobook. clean_title() keeps the difference ("hobbit dramatized"), and so
+  does display_title() ("The Hobbit (Dramatized)"), so a book created from one stays apart.
 - Authors: unknown (empty, "Various", "Anonymous") neither helps nor hurts; a different
   author lowers the score below the threshold; the same author never raises it (one
   author's similar titles stay apart).
@@ -253,36 +254,44 @@ def _strip_noise(part):
     return part.strip(" ,:;-.")
 
 
+def _split_descriptor(main, sub):
+    """(main, subtitle, (series, position) or None, prefix) with a series descriptor split off.
+
+    prefix is a descriptor that stood before the title ("The Expanse 01"): kept as a part,
+    since "Apollo 13: The Untold Story" looks the same and is also called "Apollo 13".
+    """
+    if sub and (found := _descriptor(sub)):  # "Leviathan Wakes: The Expanse, Book 1"
+        return main, "", found, ""
+    if sub and (found := _descriptor(main, roman_one=True)):  # "The Expanse 01 - Leviathan Wakes"
+        return sub, "", found, main
+    if not sub and (match := _OF_SERIES.search(main)) and match.start():
+        return main[: match.start()], "", (match.group("series"), match.group("num")), ""
+    return main, sub, None, ""
+
+
 @functools.lru_cache(maxsize=8192)
 def _anatomy(text):
     text = unicodedata.normalize("NFKC", html.unescape(text)).translate(_TYPOGRAPHY)
     adaptation = bool(_ADAPTATION.search(text))
     if adaptation:
         text = _ADAPTATION_NOISE.sub(" ", text)
-    stripped, found = _strip_brackets(text)
-    series, position = found or ("", "")
-    main, sub = ([*_SEPARATOR.split(_NOISE.sub(" ", stripped), maxsplit=1), ""])[:2]
+    stripped, bracketed = _strip_brackets(text)
+    main, sub = [*_SEPARATOR.split(_NOISE.sub(" ", stripped), maxsplit=1), ""][:2]
     main, sub = _strip_noise(main), _strip_noise(sub)
     main, sub = (main, sub) if main else (sub, "")
-    parts = []
-    if sub and _descriptor(sub):  # "Leviathan Wakes: The Expanse, Book 1"
-        series, position = (series, position) if position else _descriptor(sub)
-        sub = ""
-    elif sub and _descriptor(main, roman_one=True):  # "The Expanse 01 - Leviathan Wakes"
-        parts.append((_key(main), SUBTITLE_DROPPED))
-        series, position = (series, position) if position else _descriptor(main, True)
-        main, sub = sub, ""
-    elif not sub and (match := _OF_SERIES.search(main)) and match.start():
-        series, position = series or match.group("series"), position or match.group("num")
-        main = main[: match.start()]
+    main, sub, described, prefix = _split_descriptor(main, sub)
+    series, position = bracketed or described or ("", "")
+    name = _key(f"{main} {sub}") or _key(text)
+    parts = [(_key(prefix), SUBTITLE_DROPPED)] if prefix else []
     if sub:
         parts += [(_key(main), SUBTITLE_DROPPED), (_key(sub), PREFIX_DROPPED)]
     display = _SPACES.sub(" ", f"{main}: {sub}" if sub else main).strip(" ,:;-")
-    name = _key(f"{main} {sub}") or _key(text)
+    display = display or _SPACES.sub(" ", text).strip()
     return _Anatomy(
         name=name,
         parts=tuple((key, cap) for key, cap in parts if key and key != name),
-        display=display or _SPACES.sub(" ", text).strip(),
+        # A book created from a dramatization must not pass for the book itself.
+        display=f"{display} (Dramatized)" if adaptation and display else display,
         series=_key(_SERIES_LEAD.sub("", series)),
         position=_position(position),
         adaptation=adaptation,

@@ -366,6 +366,16 @@ def test_display_titles_drop_a_series_descriptor():
     assert display_title("Leviathan Wakes: The Expanse, Book 1 (Unabridged)") == "Leviathan Wakes"
 
 
+def test_display_titles_drop_a_numbered_series_prefix():
+    assert display_title("The Expanse 01 - Leviathan Wakes [M4B]") == "Leviathan Wakes"
+
+
+def test_display_titles_keep_a_dramatization_apart_from_the_book():
+    shown = display_title("The Hobbit: BBC Radio 4 Full-Cast Dramatisation")
+    assert shown == "The Hobbit (Dramatized)"
+    assert title_score(shown, "The Hobbit") < MATCH_THRESHOLD
+
+
 def test_an_empty_title_matches_nothing_not_even_itself():
     assert title_score("", "") == 0
     assert title_score("!!!", "!!!") == 0
