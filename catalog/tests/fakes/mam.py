@@ -1,0 +1,164 @@
+"""A fake MyAnonamouse JSON API, shaped as PROVIDERS.md describes the real one.
+
+mam_item and mam_page build its payloads; FakeMam serves them from a pytest-httpserver,
+searching its torrents the way the API does (text, category, date, sort, paging) and
+answering every request with a new mam_id cookie.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from werkzeug import Response
+
+from catalog.tests.fakes.torrents import torrent_file
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def days_ago(days):
+    return NOW - timedelta(days=days)
+
+
+def mam_item(
+    tid,
+    title,
+    authors=("Some Author",),
+    narrators=("Some Narrator",),
+    series=(),
+    filetype="m4b",
+    size="412.3 MiB",
+    seeders=10,
+    leechers=1,
+    snatched=5,
+    added=None,
+    isbn="",
+    category=41,
+    lang_code="ENG",
+    **extra,
+):
+    """One element of `data`, with author/narrator/series info as JSON strings inside JSON."""
+    item = {
+        "id": tid,
+        "title": title,
+        "added": (added or NOW).strftime("%Y-%m-%d %H:%M:%S"),
+        "author_info": json.dumps({str(1000 + i): a for i, a in enumerate(authors)})
+        if authors
+        else "",
+        "narrator_info": json.dumps({str(2000 + i): n for i, n in enumerate(narrators)})
+        if narrators
+        else None,
+        "series_info": json.dumps({str(3000 + i): [s, p] for i, (s, p) in enumerate(series)})
+        if series
+        else "",
+        "main_cat": 13,
+        "category": category,
+        "catname": "Audiobooks - Fantasy",
+        "filetype": filetype,
+        "lang_code": lang_code,
+        "language": 1,
+        "size": size,
+        "seeders": seeders,
+        "leechers": leechers,
+        "times_completed": snatched,
+        "numfiles": 1,
+        "free": 0,
+        "vip": 0,
+        "my_snatched": 0,
+        "tags": "",
+        "isbn": isbn,
+        "dl": hashlib.sha1(str(tid).encode()).hexdigest()[:20],
+        "thumbnail": "",
+        "description": "",
+    }
+    item.update(extra)
+    return item
+
+
+def mam_page(items, total=None, start=0, perpage=25):
+    if not items and not total:
+        return {"error": "Nothing returned, out of 0"}
+    return {
+        "perpage": perpage,
+        "start": start,
+        "total": len(items) if total is None else total,
+        "found": len(items),
+        "data": items,
+    }
+
+
+@dataclass
+class FakeMam:
+    """The MAM JSON API: search over self.items, torrent downloads, a rotating cookie."""
+
+    server: object
+    items: list = field(default_factory=list)
+    session: str = "session-one"
+    expired: bool = False
+    searches: list = field(default_factory=list)
+    downloads: list = field(default_factory=list)
+    cookies_seen: list = field(default_factory=list)
+    rotation: int = 0
+
+    def install(self):
+        self.server.expect_request("/tor/js/loadSearchJSONbasic.php").respond_with_handler(
+            self._search
+        )
+        self.server.expect_request("/tor/download.php").respond_with_handler(self._download)
+        return self
+
+    def _cookie_ok(self, request):
+        cookie = request.cookies.get("mam_id")
+        self.cookies_seen.append(cookie)
+        return not self.expired and cookie == self.session
+
+    def _rotate(self, response):
+        self.rotation += 1
+        self.session = f"session-rotated-{self.rotation}"
+        response.set_cookie("mam_id", self.session)
+        return response
+
+    def _search(self, request):
+        if not self._cookie_ok(request):
+            return Response(
+                "<html><body>Please log in</body></html>", status=403, content_type="text/html"
+            )
+        args = request.args
+        self.searches.append(args.to_dict(flat=False))
+        items = self._matching(args)
+        start = int(args.get("tor[startNumber]", 0))
+        perpage = int(args.get("perpage", 25))
+        body = mam_page(
+            items[start : start + perpage], total=len(items), start=start, perpage=perpage
+        )
+        return self._rotate(Response(json.dumps(body), content_type="application/json"))
+
+    def _matching(self, args):
+        items = list(self.items)
+        category = args.get("tor[cat][]")
+        if category:
+            items = [i for i in items if str(i["category"]) == category]
+        start = args.get("tor[startDate]")
+        if start:
+            items = [i for i in items if i["added"][:10] >= start]
+        words = args.get("tor[text]", "").lower().split()
+        if words:
+            items = [
+                i
+                for i in items
+                if all(w in (i["title"] + " " + i["author_info"]).lower() for w in words)
+            ]
+        sort = args.get("tor[sortType]", "dateDesc")
+        key = {"snatchedDesc": "times_completed", "seedersDesc": "seeders"}.get(sort, "added")
+        return sorted(items, key=lambda i: i[key], reverse=True)
+
+    def _download(self, request):
+        if not self._cookie_ok(request):
+            return Response("<html>Please log in</html>", status=403, content_type="text/html")
+        tid = int(request.args["tid"])
+        self.downloads.append(tid)
+        title = next((i["title"] for i in self.items if i["id"] == tid), f"torrent-{tid}")
+        return self._rotate(
+            Response(torrent_file(f"{tid}-{title}"), content_type="application/x-bittorrent")
+        )
