@@ -71,7 +71,12 @@ class BookIndex:
         )
         if book:
             return book
-        exact = self.by_title.get(matching.clean_title(title), [])
+        key = matching.clean_title(title)
+        if not key:
+            # A title of only punctuation or blanks names no book: it used to match (and
+            # merge into one) every other such title.
+            return None
+        exact = self.by_title.get(key, [])
         candidates = exact or [b for group in self._near(title) for b in group]
         found = matching.best_match(
             title, list(authors), candidates, key=lambda b: (b.title, self.authors.get(b.pk, []))

@@ -21,27 +21,47 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job as APJob
 from apscheduler.schedulers.background import BackgroundScheduler
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, connection
-from django.db.utils import InterfaceError
+from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_apscheduler.jobstores import DjangoJobStore
 
 from scheduling import registry, runner
-from scheduling.cron import build_trigger
+from scheduling.cron import CronError, build_trigger, validate
 from scheduling.leader import leader_lock
 from scheduling.models import JobControl, SchedulerProcess, Task, this_host
 
 logger = logging.getLogger("scheduling.scheduler")
 
 JOB_FUNC = "scheduling.host:run_scheduled"
-DB_ERRORS = (OperationalError, InterfaceError)
+DB_ERRORS = runner.DB_UNAVAILABLE  # a read-only database used to crash the control loop
 
 
 def schedule_of(job, control=None):
-    """The cron expression in force: staff's override, else the job's setting."""
+    """The cron expression in force: staff's override, else the job's setting.
+
+    An override that is not valid cron (written past the admin's form: by the shell, SQL or
+    an older form) is not in force: the job keeps the schedule the scheduler last applied,
+    else its setting. Building a trigger from it crashed the scheduler's control loop,
+    showjobs and every scheduled run of the job.
+    """
     if control is None:
         control = JobControl.objects.filter(name=job.name).first()
-    return (control.schedule_override if control else "") or job.default_schedule
+    override = control.schedule_override if control else ""
+    if not override:
+        return job.default_schedule
+    if cron_error(override) is None:
+        return override
+    last = control.applied_schedule
+    return last if last and cron_error(last) is None else job.default_schedule
+
+
+def cron_error(expression):
+    """Why the expression is not valid standard cron here, or None when it is."""
+    try:
+        validate(expression, ZoneInfo(settings.TIME_ZONE))
+    except CronError as error:
+        return error
+    return None
 
 
 def trigger_of(expression, jitter=True):
@@ -106,6 +126,7 @@ class SchedulerHost:
         self.scheduler = None
         self.process = None
         self.run_now_pool = None
+        self._bad_overrides = {}  # job name -> the invalid override already reported
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -180,7 +201,9 @@ class SchedulerHost:
             for job in self.scheduler.get_jobs():
                 self._run_if_due(job)
             for control in JobControl.objects.filter(run_requested_at__isnull=False):
-                if self._take_run_request(control):
+                if control.name not in registry.names():
+                    self._drop_unknown_request(control)
+                elif self._take_run_request(control):
                     runner.run_task(control.name, Task.ADMIN)
             self.scheduler.shutdown(wait=False)
         finally:
@@ -244,6 +267,7 @@ class SchedulerHost:
                 stale.remove()
 
     def _register(self, job, control):
+        self._report_bad_override(job, control)
         expression = schedule_of(job, control)
         trigger = trigger_of(expression)
         existing = self.scheduler.get_job(job.name)
@@ -291,12 +315,14 @@ class SchedulerHost:
         try:
             job = registry.get(control.name)
         except registry.UnknownJob:
+            self._drop_unknown_request(control)
             return
         if control.run_requested_at and self._take_run_request(control):
             self.out(f"Run now: {job.name} (asked by {control.run_requested_by or 'staff'}).")
             self.run_now_pool.submit(_run_now, job.name)
         if not job.enabled:
             return
+        self._report_bad_override(job, control)
         expression = schedule_of(job, control)
         if expression == control.applied_schedule and control.paused == control.applied_paused:
             return
@@ -308,6 +334,28 @@ class SchedulerHost:
             self.scheduler.resume_job(job.name)  # next run computed from now, scheduler woken
         self._mark_applied(control, expression)
         self.out(f"Applied: {job.name} {'paused' if control.paused else 'active'}, {expression}.")
+
+    def _report_bad_override(self, job, control):
+        """Say once (per value) that staff's override is not valid cron and is ignored."""
+        override = control.schedule_override
+        error = cron_error(override) if override else None
+        if error is None:
+            self._bad_overrides.pop(job.name, None)
+        elif self._bad_overrides.get(job.name) != override:
+            self._bad_overrides[job.name] = override
+            logger.error(
+                "Schedule override of %s ignored: %r is not standard cron (%s); it keeps %s.",
+                job.name,
+                override,
+                error,
+                schedule_of(job, control),
+            )
+
+    def _drop_unknown_request(self, control):
+        # A run-now for a job that is no longer defined (a plugin removed): clear it and say
+        # so. Left alone it stayed pending forever, and `runscheduler --once` crashed on it.
+        if control.run_requested_at and self._take_run_request(control):
+            self.out(f"Run now of {control.name} ignored: no such job.")
 
     def _take_run_request(self, control):
         # Conditional update: only one scheduler (or poll) takes a given request.

@@ -15,6 +15,7 @@ from collections import deque
 from django.conf import settings
 from django.db import (
     IntegrityError,
+    InternalError,
     OperationalError,
     close_old_connections,
     connection,
@@ -30,6 +31,9 @@ from scheduling.redaction import redact
 logger = logging.getLogger(__name__)
 
 LOG_TAIL_CHARS = 64 * 1024
+# The database is gone or refuses writes for now: a lost connection, a full disk (both
+# OperationalError), a database turned read-only (InternalError on PostgreSQL). Retried.
+DB_UNAVAILABLE = (OperationalError, InterfaceError, InternalError)
 _active = {}  # task id -> RunContext, the runs of this process
 _active_lock = threading.Lock()
 
@@ -314,7 +318,7 @@ class RunContext:
                         pk=self.task.pk, cancel_requested_at__isnull=False
                     ).exists():
                         self._cancel.set()
-                except (OperationalError, InterfaceError) as error:
+                except DB_UNAVAILABLE as error:
                     logger.warning("Heartbeat of %s missed: %s", self.task, error)
                     connection.close()
         finally:
@@ -343,7 +347,7 @@ def _update_surviving_disconnects(task_id, fields, attempts=10, wait=1.0):
             close_old_connections()
             Task.objects.filter(pk=task_id).update(**fields)
             return
-        except (OperationalError, InterfaceError) as error:
+        except DB_UNAVAILABLE as error:
             logger.warning("Could not close task %s (attempt %d): %s", task_id, attempt + 1, error)
             connection.close()
             time.sleep(wait)

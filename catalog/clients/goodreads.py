@@ -23,6 +23,7 @@ from catalog.clients.records import (
     language_code,
     plain_text,
     positive_int,
+    scrub,
 )
 
 SERVICE = "Goodreads"
@@ -142,7 +143,7 @@ def _apollo_state(page, path):
         raise GoodreadsUnavailable(SERVICE, f"{path}: page data without apolloState") from None
     if not isinstance(state, dict):
         raise GoodreadsUnavailable(SERVICE, f"{path}: apolloState is not a map")
-    return state
+    return scrub(state)
 
 
 def _main_book(state):
@@ -209,7 +210,7 @@ def _props(element):
         props = json.loads(element.get("data-react-props") or "{}")
     except ValueError:
         return {}
-    return props if isinstance(props, dict) else {}
+    return scrub(props) if isinstance(props, dict) else {}
 
 
 def _series_entries(props):

@@ -11,6 +11,7 @@ from catalog.clients.records import (
     partial_date,
     plain_text,
     positive_int,
+    scrub,
 )
 
 SERVICE = "Google Books"
@@ -59,7 +60,7 @@ class GoogleBooksClient:
             params["key"] = settings.GOOGLE_BOOKS_API_KEY
         response = call(SERVICE, self.session, "GET", f"{self.base_url}/volumes", params=params)
         try:
-            data = response.json()
+            data = scrub(response.json())
         except ValueError:
             raise BadResponse(
                 SERVICE, "/volumes answered with something that is not JSON"

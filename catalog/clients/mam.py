@@ -8,6 +8,7 @@ setting replaces the stored one.
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,10 +16,14 @@ from datetime import UTC, datetime
 from django.conf import settings
 
 from catalog.clients.http import BadResponse, SessionExpired, build_session, call
+from catalog.clients.records import scrub
 from catalog.models import ServiceSession
 from scheduling.redaction import register_secret
 
+logger = logging.getLogger(__name__)
+
 SERVICE = "MyAnonamouse"
+MAX_ID = 2**63 - 1  # the largest value the database's big integer columns hold
 AUDIOBOOKS = 13
 SEARCH_PATH = "/tor/js/loadSearchJSONbasic.php"
 NO_RESULTS = "Nothing returned"
@@ -66,18 +71,21 @@ class SearchPage:
     total: int
     start: int
     results: list
+    found: int = 0  # items on the page as sent, usable or not: paging counts these
 
 
 def parse_size(text):
-    """'412.3 MiB' -> bytes; None when unreadable."""
+    """'412.3 MiB' -> bytes; None when unreadable or beyond any real torrent."""
     match = _SIZE.match(str(text or ""))
     if not match:
         return None
     unit = _UNITS.get(match[2].lower())
     try:
-        return int(float(match[1].replace(",", "")) * unit) if unit else None
-    except ValueError:
+        size = int(float(match[1].replace(",", "")) * unit) if unit else None
+    except (ValueError, OverflowError):  # "9" * 400 is a float of inf
         return None
+    # Past the column's range the insert failed and took the whole page of releases with it.
+    return size if size is not None and size <= MAX_ID else None
 
 
 def decode_names(value):
@@ -106,7 +114,7 @@ def _json_field(value):
     if not value or not isinstance(value, str):
         return None
     try:
-        return json.loads(value)
+        return scrub(json.loads(value))  # JSON inside JSON: its own "\\u0000" decoded here
     except ValueError:
         return None
 
@@ -131,6 +139,8 @@ def parse_torrent(item):
         torrent_id = int(item["id"])
     except (KeyError, TypeError, ValueError):
         raise BadResponse(SERVICE, "a search result without an id") from None
+    if not 0 < torrent_id <= MAX_ID:
+        raise BadResponse(SERVICE, f"a search result with an impossible id ({torrent_id})")
     return MamTorrent(
         id=torrent_id,
         title=str(item.get("title") or "").strip(),
@@ -244,14 +254,21 @@ class MamClient:
         items = data.get("data")
         if not isinstance(items, list):
             raise BadResponse(SERVICE, "search answer without a data list")
-        results = []
+        results, unusable = [], 0
         for item in items:
-            if isinstance(item, dict) and "id" in item:
-                results.append(parse_torrent(item))
+            try:
+                results.append(parse_torrent(item if isinstance(item, dict) else {}))
+            except BadResponse:
+                # One odd item (an id of "abc", -3 or 10**30) used to fail the whole page,
+                # and so the whole run: skip it and say so.
+                unusable += 1
+        if unusable:
+            logger.warning("MyAnonamouse: skipped %d search results without a usable id.", unusable)
         return SearchPage(
             total=_count(data.get("total")) or len(results),
             start=_count(data.get("start")),
             results=results,
+            found=len(items),
         )
 
     def download_torrent(self, torrent_id):
@@ -282,7 +299,7 @@ def _json_body(response):
         raise BadResponse(SERVICE, "answered with something that is not JSON") from None
     if not isinstance(data, dict):
         raise BadResponse(SERVICE, "answered with JSON that is not an object")
-    return data
+    return scrub(data)
 
 
 def _session_error(error):

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from catalog.clients.http import BadResponse, build_session, call
+from catalog.clients.records import scrub
 from catalog.matching import clean_author
 
 SERVICE = "Open Library"
@@ -29,7 +30,7 @@ class OpenLibraryClient:
     def _json(self, path, params):
         response = call(SERVICE, self.session, "GET", self.base_url + path, params=params)
         try:
-            data = response.json()
+            data = scrub(response.json())
         except ValueError:
             raise BadResponse(SERVICE, f"{path} answered with something that is not JSON") from None
         if not isinstance(data, dict):

@@ -1,6 +1,7 @@
 """qBittorrent's Web API v2, through the qbittorrent-api package (it re-logs in by itself)."""
 
 import hashlib
+import time
 
 import qbittorrentapi
 from django.conf import settings
@@ -73,9 +74,20 @@ class TorrentClient:
             is_paused=paused,
         )
         if str(answer).strip().lower().startswith("fails"):
-            if not self.list_torrents(hashes=[digest]):
+            if not self._listed_soon(digest):
                 raise BadResponse(SERVICE, "refused the torrent (Fails.)")
         return digest
+
+    def _listed_soon(self, digest, tries=10, wait=0.2):
+        # "Fails." also answers a torrent the client already has. qBittorrent adds torrents
+        # asynchronously, so a twin sent a moment ago may not be listed yet: one look right
+        # away called a duplicate "refused" on a busy machine.
+        for attempt in range(tries):
+            if self.list_torrents(hashes=[digest]):
+                return True
+            if attempt < tries - 1:
+                time.sleep(wait)
+        return False
 
     def list_torrents(self, category=None, tag=None, hashes=None):
         torrents = self._call(

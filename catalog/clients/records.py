@@ -32,6 +32,24 @@ class MetadataRecord:
     genres: list = field(default_factory=list)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def scrub(data):
+    """Decoded JSON with control characters (NUL above all) taken out of every string.
+
+    JSON may carry "\\u0000", and PostgreSQL refuses NUL in text ("cannot contain NUL
+    (0x00) bytes"): one such title failed a whole page of releases.
+    """
+    if isinstance(data, str):
+        return _CONTROL.sub("", data)
+    if isinstance(data, list):
+        return [scrub(item) for item in data]
+    if isinstance(data, dict):
+        return {key: scrub(value) for key, value in data.items()}
+    return data
+
+
 def isbn_forms(value):
     """(isbn_10, isbn_13) of a valid ISBN; ('', '') for anything else."""
     try:
@@ -52,7 +70,11 @@ def plain_text(markup, limit=20000):
     if not markup.strip():
         return ""
     try:
-        text = lxml_html.fromstring(f"<div>{markup}</div>").text_content()
+        root = lxml_html.fromstring(f"<div>{markup}</div>")
+        # A script's or style's content is code, not text a reader should see.
+        for element in root.xpath("//script|//style"):
+            element.drop_tree()
+        text = root.text_content()
     except Exception:  # lxml refuses some broken fragments: fall back to a crude strip
         text = re.sub(r"<[^>]+>", " ", markup)
     return re.sub(r"[ \t\r\f\v]+", " ", unescape(text)).strip()[:limit]

@@ -14,6 +14,8 @@ catalog/downloads.py) is sent to qBittorrent, at most MAX_DOWNLOADS_PER_RUN per 
 wanted book without an acceptable release stays wanted and is searched again next run.
 """
 
+from django.db import transaction
+
 from catalog import matching
 from catalog.clients.goodreads import GoodreadsClient
 from catalog.clients.google_books import GoogleBooksClient
@@ -45,15 +47,17 @@ class Completion:
         book = self.index.find(title, authors, goodreads_id=goodreads_id)
         if book is not None:
             return book
-        book = Book.objects.create(
-            title=title[:500],
-            series=series,
-            series_position=(position or "")[:16],
-            goodreads_id=str(goodreads_id or "")[:32],
-            status=Book.WANTED,
-            source=self.source,
-        )
-        book.authors.set(self.names.authors_named(authors))
+        # A book and its authors, or nothing: a failed write left authorless books behind.
+        with transaction.atomic():
+            book = Book.objects.create(
+                title=title[:500],
+                series=series,
+                series_position=(position or "")[:16],
+                goodreads_id=str(goodreads_id or "")[:32],
+                status=Book.WANTED,
+                source=self.source,
+            )
+            book.authors.set(self.names.authors_named(authors))
         self.index.add(book)
         self.added += 1
         self.run.log.info("Missing: %r by %s, now wanted.", book.title, ", ".join(authors) or "?")
@@ -131,8 +135,8 @@ def complete_series(work, goodreads, series):
 
 def wanted_entry(series, entry):
     """The series policy: numbered entries; novellas and omnibuses only when asked."""
-    if entry.position is None:
-        return False
+    if entry.position is None or not matching.clean_title(entry.title):
+        return False  # an entry without a usable title would become a book titled ""
     if entry.is_omnibus:
         return series.include_omnibus
     if entry.is_fractional:

@@ -3,8 +3,10 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
+from catalog import matching
 from catalog.clients.mam import MamClient
 from catalog.downloads import Sender, choose_release, has_active_download
 from catalog.library import BookIndex, NameCache, upsert_releases
@@ -34,7 +36,7 @@ def mam_pages(client, **search):
     while True:
         page = client.search(start=start, per_page=PER_PAGE, **search)
         yield page
-        start += len(page.results)
+        start += page.found  # skipped (unusable) items count too, or pages would overlap
         if not page.results or start >= page.total:
             return
 
@@ -107,10 +109,17 @@ def top10_discovery(run):
         )
         releases, _ = upsert_releases(page.results[:10])
         for torrent in page.results[:10]:
-            book, created = discovered_book(torrent, index, names)
+            if not matching.clean_title(torrent.title):
+                # Kept as a release, but a book titled "" or "!!!" would be junk.
+                run.log.warning("MAM %s: its title %r names no book.", torrent.id, torrent.title)
+                continue
+            # The book, its authors and its genre are written together or not at all: a
+            # failed write (disk full, database read-only) left books without authors.
+            with transaction.atomic():
+                book, created = discovered_book(torrent, index, names)
+                book.genres.add(genre)
+                Release.objects.filter(mam_id=torrent.id).exclude(book=book).update(book=book)
             added += created
-            book.genres.add(genre)
-            Release.objects.filter(mam_id=torrent.id).exclude(book=book).update(book=book)
         run.log.info("%s: %d releases in the week's top 10.", genre.name, len(releases))
         run.succeeded("genre", genre.pk)
     return f"{len(genres)} genres, {added} new books discovered."

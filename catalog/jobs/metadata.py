@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -275,7 +276,11 @@ class Merger:
             ).first() or Genre.objects.create(name=name.strip()[:100])
         return self.genres[key]
 
+    @transaction.atomic
     def save(self, done, changed):
+        # One transaction: a book's new fields, its refresh time and its genres are saved
+        # together. A failure between them (disk full) left books marked refreshed with
+        # half their metadata, and so not refreshed again for weeks.
         now = timezone.now()
         for book in changed:
             book.metadata_refreshed_at = now
