@@ -3,7 +3,12 @@ from datetime import UTC, datetime
 import pytest
 
 from catalog.clients.goodreads import GoodreadsClient, GoodreadsUnavailable, parse_position
-from catalog.tests.fakes import CHALLENGE_PAGE, goodreads_book_page, goodreads_series_page
+from catalog.tests.fakes import (
+    CHALLENGE_PAGE,
+    goodreads_book_page,
+    goodreads_series_page,
+    react_element,
+)
 
 
 def test_a_book_page_gives_title_series_genres_and_identifiers(goodreads):
@@ -122,3 +127,19 @@ def test_a_series_page_without_a_list_is_goodreads_unavailable(goodreads):
     )
     with pytest.raises(GoodreadsUnavailable):
         GoodreadsClient().series(1)
+
+
+def test_series_books_without_headers_are_kept_unnumbered(goodreads):
+    books = [{"book": {"bookId": "1", "bookTitleBare": "Prequel"}}, {"book": {"bookId": "2"}}]
+    goodreads.expect_request("/series/7").respond_with_data(
+        "<html><body>"
+        + react_element("ReactComponents.SeriesHeader", {"title": "Loose"})
+        + react_element("ReactComponents.SeriesList", {"series": books})
+        + "</body></html>",
+        content_type="text/html",
+    )
+    entries = GoodreadsClient().series(7).entries
+    assert [(e.book_id, e.position_text, e.position) for e in entries] == [
+        ("1", "", None),
+        ("2", "", None),
+    ]

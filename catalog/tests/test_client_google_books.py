@@ -1,7 +1,7 @@
 import pytest
 
 from catalog.clients.google_books import GoogleBooksClient
-from catalog.clients.http import RateLimited
+from catalog.clients.http import RateLimited, ServiceError
 from catalog.tests.fakes import google_rate_limited, google_volume, google_volumes
 
 
@@ -101,3 +101,13 @@ def test_partial_dates_are_kept_and_junk_dates_dropped(google):
     ]
     records = GoogleBooksClient().search("Dune")
     assert [r.published_date for r in records] == ["1965", ""]
+
+
+def test_the_api_key_never_appears_in_an_error(google, settings):
+    settings.GOOGLE_BOOKS_API_KEY = "AIzaSy-secret-key-0042"
+    google.server.clear()
+    google.server.expect_request("/volumes").respond_with_data("bad key", status=400)
+    with pytest.raises(ServiceError) as error:
+        GoogleBooksClient().search("Dune")
+    assert "AIzaSy-secret-key-0042" not in str(error.value)
+    assert google.server.log[0][0].args["key"] == "AIzaSy-secret-key-0042"

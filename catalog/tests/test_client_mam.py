@@ -3,10 +3,11 @@ import json
 import pytest
 from werkzeug import Response
 
-from catalog.clients.http import BadResponse, SessionExpired
+from catalog.clients.http import BadResponse, RateLimited, SessionExpired
 from catalog.clients.mam import MamClient, decode_names, decode_series, parse_size
 from catalog.models import ServiceSession
 from catalog.tests.fakes import mam_item, mam_page
+from scheduling.redaction import redact
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,11 @@ def test_the_rotated_mam_id_is_kept_in_the_database_and_used_next(mam):
     assert mam.cookies_seen == ["session-one", "session-rotated-1"]
 
 
+def test_the_rotated_mam_id_is_treated_as_a_secret(mam):
+    MamClient().search()
+    assert "session-rotated-1" not in redact("cookie was session-rotated-1")
+
+
 def test_a_new_setting_replaces_the_stored_session(mam, settings):
     MamClient().search()
     mam.session = settings.MAM_SESSION_ID = "session-from-user"
@@ -114,6 +120,16 @@ def test_an_html_page_instead_of_json_is_reported_as_an_expired_session(mam):
         MamClient().search()
 
 
+def test_too_fast_is_rate_limited(mam):
+    mam.server.clear()
+    mam.server.expect_request("/tor/js/loadSearchJSONbasic.php").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "30"}
+    )
+    with pytest.raises(RateLimited) as error:
+        MamClient().search()
+    assert error.value.retry_after == 30 and not error.value.permanent
+
+
 def test_no_session_setting_fails_without_a_request(mam, settings):
     settings.MAM_SESSION_ID = ""
     with pytest.raises(SessionExpired, match="MAM_SESSION_ID"):
@@ -136,6 +152,11 @@ def test_negative_and_huge_counts_are_clamped(mam):
     torrent = MamClient().search().results[0]
     assert torrent.seeders == 0
     assert torrent.times_completed == 2**31 - 1
+
+
+def test_an_unreadable_added_date_is_none(mam):
+    mam.items = [mam_item(1, "Dune", added=None) | {"added": "0000-00-00 00:00:00"}]
+    assert MamClient().search().results[0].added is None
 
 
 def test_a_torrent_is_downloaded_as_bytes_with_the_session(mam):

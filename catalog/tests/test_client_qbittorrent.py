@@ -1,14 +1,13 @@
-"""Against a real qbittorrent-nox on loopback."""
+"""The torrent client: against a real qbittorrent-nox on loopback where marked."""
 
 import pytest
 
 from catalog.clients.http import BadResponse, ServiceError, ServiceUnavailable
 from catalog.clients.qbittorrent import TorrentClient, info_hash
-from catalog.tests.fakes import torrent_file
-
-pytestmark = pytest.mark.qbittorrent
+from catalog.tests.fakes import torrent_file, torrent_info_hash
 
 
+@pytest.mark.qbittorrent
 def test_a_torrent_added_from_bytes_is_listed_with_its_category_and_tags(qbittorrent):
     torrent = torrent_file("Leviathan Wakes")
     digest = qbittorrent.add_torrent(
@@ -21,16 +20,19 @@ def test_a_torrent_added_from_bytes_is_listed_with_its_category_and_tags(qbittor
     assert qbittorrent.list_torrents(tag="series")[0]["hash"] == digest
 
 
+@pytest.mark.qbittorrent
 def test_adding_the_same_torrent_twice_is_not_an_error(qbittorrent):
     torrent = torrent_file("Caliban's War")
     first = qbittorrent.add_torrent(torrent, category="audiobooks", paused=True)
     assert qbittorrent.add_torrent(torrent, category="audiobooks", paused=True) == first
 
 
+@pytest.mark.qbittorrent
 def test_the_check_reports_the_version(qbittorrent):
     assert qbittorrent.check().startswith("v")
 
 
+@pytest.mark.qbittorrent
 def test_wrong_credentials_are_a_clear_error_without_the_password(real_qbittorrent):
     client = TorrentClient(
         url=real_qbittorrent.url, username="admin", password="wrong-password-xyz"
@@ -44,6 +46,10 @@ def test_wrong_credentials_are_a_clear_error_without_the_password(real_qbittorre
 def test_a_missing_client_is_a_clear_error():
     with pytest.raises(ServiceUnavailable, match="is it running"):
         TorrentClient(url="http://127.0.0.1:9", username="admin", password="x").check()
+
+
+def test_the_info_hash_is_the_sha1_of_the_bencoded_info_dict():
+    assert info_hash(torrent_file("Abaddon's Gate")) == torrent_info_hash("Abaddon's Gate")
 
 
 def test_junk_is_not_a_torrent():

@@ -8,10 +8,12 @@ from catalog.clients.http import (
     BadResponse,
     NotFound,
     RateLimited,
+    ServiceError,
     ServiceUnavailable,
     build_session,
     call,
 )
+from scheduling.redaction import register_secret
 
 
 @pytest.fixture
@@ -82,6 +84,14 @@ def test_a_refused_connection_is_service_unavailable(settings, sleeps):
         call("Svc", build_session(), "GET", "http://127.0.0.1:9/x")
 
 
+def test_a_refused_connection_is_retried_with_backoff(settings, sleeps):
+    settings.HTTP_RETRIES = 3
+    with pytest.raises(ServiceUnavailable):
+        call("Svc", build_session(), "GET", "http://127.0.0.1:9/x")
+    # urllib3 retries the first time at once, then backs off: 2 s, then 4 s.
+    assert sleeps == [2, 4]
+
+
 def test_a_timeout_is_service_unavailable(server, settings, sleeps):
     settings.HTTP_RETRIES = 0
     server.expect_request("/slow").respond_with_handler(lambda request: time.sleep(2) or "late")
@@ -107,6 +117,18 @@ def test_errors_never_carry_the_query_string(server, settings):
     assert "api-key-secret-123" not in str(error.value)
 
 
+def test_an_error_message_never_carries_a_registered_secret():
+    register_secret("rotated-cookie-value-42")
+    error = ServiceError("Svc", "answered for rotated-cookie-value-42")
+    assert "rotated-cookie-value-42" not in str(error)
+
+
+def test_a_service_error_says_whether_trying_again_can_help():
+    assert not ServiceError("Svc", "odd").permanent
+    assert ServiceError("Svc", "odd", permanent=True).permanent
+    assert not RateLimited("Svc", "slow down", retry_after=5).permanent
+
+
 def test_every_request_names_the_project(server, settings):
     server.expect_request("/x").respond_with_data("ok")
     call("Svc", build_session(), "GET", server.url_for("/x"))
@@ -128,3 +150,15 @@ def test_the_rate_limit_spaces_requests_to_one_host(server, monkeypatch):
     assert len(server.log) == 5
     # Five requests at 20/s: the limiter held back about four intervals of 50 ms.
     assert sum(waits) >= 4 * 0.05 * 0.8
+
+
+def test_a_rate_of_zero_means_no_limit(server, monkeypatch):
+    import pyrate_limiter.limiter as limiter_module
+
+    waits = []
+    monkeypatch.setattr(limiter_module, "sleep", waits.append)
+    server.expect_request("/x").respond_with_data("ok")
+    session = build_session(requests_per_second=0)
+    for _ in range(5):
+        call("Svc", session, "GET", server.url_for("/x"))
+    assert len(server.log) == 5 and waits == []
