@@ -271,6 +271,21 @@ class MamClient:
             found=len(items),
         )
 
+    def iter_search(self, per_page=100, max_pages=1000, **search):
+        """Yield every page of a search (search()'s arguments), first to last.
+
+        Paging counts the items MAM sent (page.found), usable or not: counting only the
+        parsed ones would ask for the skipped items again. max_pages bounds a MAM that
+        ignores tor[startNumber] and keeps sending the first page.
+        """
+        start = 0
+        for _ in range(max_pages):
+            page = self.search(start=start, per_page=per_page, **search)
+            yield page
+            start += page.found
+            if not page.found or start >= page.total:
+                return
+
     def download_torrent(self, torrent_id):
         """The .torrent bytes of a torrent, fetched with the session."""
         response = self._get("/tor/download.php", {"tid": int(torrent_id)})

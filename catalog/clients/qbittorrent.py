@@ -23,8 +23,9 @@ def info_hash(torrent):
 
 class TorrentClient:
     def __init__(self, url=None, username=None, password=None):
+        self.url = url or settings.QBITTORRENT_URL
         self.client = qbittorrentapi.Client(
-            host=url or settings.QBITTORRENT_URL,
+            host=self.url,
             username=settings.QBITTORRENT_USERNAME if username is None else username,
             password=settings.QBITTORRENT_PASSWORD if password is None else password,
             REQUESTS_ARGS={"timeout": (10, settings.HTTP_TIMEOUT_SECONDS)},
@@ -52,7 +53,7 @@ class TorrentClient:
         except qbittorrentapi.APIConnectionError:
             raise ServiceUnavailable(
                 SERVICE,
-                f"cannot reach the Web UI at {settings.QBITTORRENT_URL}: "
+                f"cannot reach the Web UI at {self.url}: "
                 "is it running, and is QBITTORRENT_URL right?",
             ) from None
         except qbittorrentapi.APIError as error:

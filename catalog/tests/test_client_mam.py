@@ -195,3 +195,32 @@ def test_a_page_shaped_like_providers_md_parses(mam):
         mam_page([mam_item(5, "Dune", series=[("Dune", "1")])], total=1)
     )
     assert MamClient().search().results[0].series == [("Dune", "1")]
+
+
+def test_iter_search_pages_until_every_result_is_read(mam):
+    mam.items = [mam_item(i, f"Book {i}") for i in range(1, 24)]
+    pages = list(MamClient().iter_search(per_page=10, sort="titleAsc"))
+    assert [len(page.results) for page in pages] == [10, 10, 3]
+    assert [s["tor[startNumber]"] for s in mam.searches] == [["0"], ["10"], ["20"]]
+
+
+def test_iter_search_of_nothing_asks_once(mam):
+    assert [page.results for page in MamClient().iter_search(text="nothing")] == [[]]
+    assert len(mam.searches) == 1
+
+
+def test_iter_search_steps_over_unusable_items_without_asking_for_them_again(mam):
+    mam.items = [mam_item(i, f"Book {i}") for i in range(1, 16)]
+    mam.items[3]["id"] = "not a number"
+    pages = list(MamClient().iter_search(per_page=10, sort="titleAsc"))
+    assert sum(len(page.results) for page in pages) == 14
+    assert [s["tor[startNumber]"] for s in mam.searches] == [["0"], ["10"]]
+
+
+def test_iter_search_stops_when_mam_ignores_the_offset(mam):
+    mam.server.clear()
+    mam.server.expect_request("/tor/js/loadSearchJSONbasic.php").respond_with_json(
+        mam_page([mam_item(i, f"Book {i}") for i in range(1, 6)], total=1000)
+    )
+    pages = list(MamClient().iter_search(per_page=5, max_pages=3))
+    assert len(pages) == 3 and len(mam.server.log) == 3

@@ -43,9 +43,16 @@ def test_wrong_credentials_are_a_clear_error_without_the_password(real_qbittorre
     assert "wrong-password-xyz" not in str(error.value)
 
 
-def test_a_missing_client_is_a_clear_error():
-    with pytest.raises(ServiceUnavailable, match="is it running"):
+def test_a_missing_client_is_a_clear_error_naming_its_url():
+    with pytest.raises(ServiceUnavailable, match=r"at http://127\.0\.0\.1:9: is it running"):
         TorrentClient(url="http://127.0.0.1:9", username="admin", password="x").check()
+
+
+def test_a_password_in_the_url_never_appears_in_an_error():
+    client = TorrentClient(url="http://admin:url-secret-77@127.0.0.1:9", password="x")
+    with pytest.raises(ServiceUnavailable) as error:
+        client.check()
+    assert "url-secret-77" not in str(error.value)
 
 
 def test_the_info_hash_is_the_sha1_of_the_bencoded_info_dict():

@@ -150,6 +150,8 @@ class FakeMam:
                 if all(w in (i["title"] + " " + i["author_info"]).lower() for w in words)
             ]
         sort = args.get("tor[sortType]", "dateDesc")
+        if sort == "titleAsc":
+            return sorted(items, key=lambda i: i["title"].lower())
         key = {"snatchedDesc": "times_completed", "seedersDesc": "seeders"}.get(sort, "added")
         return sorted(items, key=lambda i: i[key], reverse=True)
 
