@@ -13,7 +13,7 @@ from scheduling.models import Task
 STATUS_LABELS = dict(Task.STATUS_CHOICES)
 CHART_RUNS = 30
 CHART_HEIGHT = 28
-CHART_BAR_WIDTH = 5
+CHART_BAR_WIDTH = 4
 CHART_GAP = 1
 
 

@@ -254,3 +254,9 @@ def test_staff_without_view_permission_see_nothing(client, django_user_model):
     assert client.get(HISTORY_URL).status_code == 403
     assert client.get(detail_url(t)).status_code == 403
     assert client.get(reverse("admin:scheduling_task_progress", args=[t.pk])).status_code == 403
+
+
+def test_a_malformed_date_is_ignored(admin_client):
+    t = task()
+    response = admin_client.get(HISTORY_URL, {"date_created_from": "2026-13-45"})
+    assert response.status_code == 200 and rows(response) == [t.pk]
