@@ -112,12 +112,13 @@ class RealQbittorrent:
 
     def start(self):
         self.write_config()
-        log = open(self.root / "qbittorrent.log", "w")
-        self.process = subprocess.Popen(
-            ["qbittorrent-nox", f"--profile={self.root}"], stdout=log, stderr=subprocess.STDOUT
-        )
+        with open(self.root / "qbittorrent.log", "w") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                ["qbittorrent-nox", f"--profile={self.root}"], stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        # A process that exited (a bad profile, a taken port) will never answer: stop waiting.
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 requests.get(f"{self.url}/api/v2/app/webapiVersion", timeout=1)
                 return self
