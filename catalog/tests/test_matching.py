@@ -1,11 +1,10 @@
 """The matcher on real-world title shapes: trackers, Goodreads, Google Books."""
 
-import time
-
 import pytest
 
 from catalog.matching import (
     MATCH_THRESHOLD,
+    MAX_LENGTH,
     author_score,
     best_match,
     clean_author,
@@ -568,11 +567,9 @@ def test_odd_input_never_raises(junk):
     assert same_isbn(junk, junk) is False
 
 
-def test_ten_megabyte_titles_are_cut_short_and_fast():
+def test_ten_megabyte_titles_are_cut_to_max_length_before_any_work():
     huge = "Leviathan Wakes (The Expanse, #1) " * 300_000
-    started = time.perf_counter()
     assert title_score(huge, "Leviathan Wakes") >= 0
-    assert clean_title(huge)
+    assert len(clean_title(huge)) <= MAX_LENGTH
     assert clean_author(huge) is not None
     assert isinstance(is_non_book(huge), bool)
-    assert time.perf_counter() - started < 1
