@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -201,11 +202,25 @@ class MamClient:
     def _get(self, path, params=None):
         cookies = {"mam_id": self.cookie()}
         try:
+            # Redirects are not followed: requests sent the session cookie (given per request,
+            # so bound to no domain) to wherever MAM pointed, and the .torrent fetched there
+            # went on to qBittorrent.
             response = call(
-                SERVICE, self.session, "GET", self.base_url + path, params=params, cookies=cookies
+                SERVICE,
+                self.session,
+                "GET",
+                self.base_url + path,
+                params=params,
+                cookies=cookies,
+                allow_redirects=False,
             )
         except BadResponse as error:
             raise _session_error(error) from None
+        if response.is_redirect:
+            target = urlsplit(response.headers.get("Location", "")).netloc or "MAM itself"
+            raise BadResponse(
+                SERVICE, f"{path}: answered with a redirect to {target}; not followed"
+            )
         self._remember(response)
         return response
 
