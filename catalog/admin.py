@@ -19,8 +19,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from catalog.models import Author, Book, Download, Genre, Release, Series
-from scheduling.admin_display import moment
-from scheduling.admin_lists import CappedCountPaginator
+from scheduling.admin.display import moment
+from scheduling.admin.lists import CappedCountPaginator
 
 
 def _plural(count, word):

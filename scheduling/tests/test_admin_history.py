@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from scheduling.admin_lists import CappedCountPaginator
+from scheduling.admin.lists import CappedCountPaginator
 from scheduling.models import Task
 
 pytestmark = pytest.mark.django_db

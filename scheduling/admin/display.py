@@ -17,6 +17,11 @@ CHART_BAR_WIDTH = 4
 CHART_GAP = 1
 
 
+def plural(count, word="job"):
+    """'1 job', '3 jobs': the one shape of every action's feedback line."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def status_badge(status):
     """A coloured label; the colours live in scheduling/admin/scheduling.css."""
     return format_html(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from scheduling.admin_display import (
+from scheduling.admin.display import (
     chart_runs,
     duration_text,
     progress_bar,
