@@ -121,3 +121,31 @@ def test_a_database_turned_read_only_mid_run_fails_the_run_and_its_row_is_still_
     assert "top10_discovery failed" in running.output()
     assert [row[2] for row in process_db.tasks("top10_discovery")] == ["failed"]
     assert count(process_db, HALF_WRITTEN) == 0
+
+
+@pytest.mark.skipif(not using_postgres(), reason="drops the server's connections")
+def test_connections_dropped_mid_run_close_the_row_and_the_next_runs_happen(process_db, spawn):
+    scheduler = spawn(
+        "runscheduler", TEST_TICK_TIME="*/2 * * * * *", SLEEPY_ITEMS=40, SLEEPY_SECONDS=0.2
+    )
+    scheduler.wait_for_output("Leader")
+    process_db.shell(
+        "from scheduling.models import JobControl; JobControl.request_run('sleepy', 'staff')"
+    )
+    wait_until(lambda: running(process_db, "sleepy"), 20, "sleepy under way")
+    process_db._pg_admin(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE datname = '{process_db.pg_name}' AND pid <> pg_backend_pid()"
+    )
+    closed = wait_until(
+        lambda: [r for r in process_db.runs("sleepy") if r["status"] != "running"], 30, "closed"
+    )
+    assert closed[0]["status"] in ("failed", "completed")
+    after = len(process_db.runs("tick"))
+    wait_until(lambda: len(process_db.runs("tick")) >= after + 2, 20, "ticks after the drop")
+    assert scheduler.popen.poll() is None
+    assert running(process_db, "sleepy") == []
+
+
+def running(db, name):
+    return [run for run in db.runs(name) if run["status"] == "running"]
