@@ -30,17 +30,6 @@ def scrape_since(now=None):
     return last - OVERLAP if last else now - timedelta(days=settings.MAM_LOOKBACK_DAYS)
 
 
-def mam_pages(client, **search):
-    """Yield (page, total) over every page of a MAM search."""
-    start = 0
-    while True:
-        page = client.search(start=start, per_page=PER_PAGE, **search)
-        yield page
-        start += page.found  # skipped (unusable) items count too, or pages would overlap
-        if not page.results or start >= page.total:
-            return
-
-
 def mam_scraping(run):
     client = MamClient()
     since = scrape_since()
@@ -48,7 +37,7 @@ def mam_scraping(run):
     index = BookIndex.load()
     candidates = {}  # wanted book id -> (book, [torrents])
     created = matched = 0
-    for page in mam_pages(client, start_date=since, sort="dateDesc"):
+    for page in client.iter_search(per_page=PER_PAGE, start_date=since, sort="dateDesc"):
         if run.items_total is None:
             run.set_total(page.total)
         releases, new = upsert_releases(page.results)
