@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import models
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
@@ -202,6 +203,7 @@ class BookAdmin(admin.ModelAdmin):
     search_help_text = "Title, subtitle, ISBN, ASIN or author."
     autocomplete_fields = ["authors", "series"]
     filter_horizontal = ["genres"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["mark_wanted", "mark_ignored", "lock_fields"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # facet counts are one COUNT per choice
