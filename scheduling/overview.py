@@ -14,7 +14,7 @@ from scheduling.cron import describe
 from scheduling.host import schedule_of, trigger_of
 from scheduling.models import JobControl, Task
 
-RECENT_RUNS = 20
+RECENT_RUNS = 30  # the success rate and the admin's chart of the last 30 runs
 
 
 @dataclass

@@ -92,6 +92,10 @@ class JobControlAdmin(admin.ModelAdmin):
     def has_control_permission(self, request):
         return request.user.has_perm(CONTROL_PERMISSION)
 
+    def has_change_permission(self, request, obj=None):
+        # A schedule override steers the scheduler as much as Pause does.
+        return super().has_change_permission(request, obj) and self.has_control_permission(request)
+
     def _require_control(self, request):
         if not self.has_control_permission(request):
             raise PermissionDenied("Controlling jobs needs the “Can control jobs” permission.")

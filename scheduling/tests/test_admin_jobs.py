@@ -30,9 +30,20 @@ def staff_with(django_user_model, username, *codenames):
 
 @pytest.fixture
 def viewer_client(client, django_user_model):
-    """Staff who may see and edit schedules, but not pause, resume, run or cancel."""
+    """Staff with the model's view and change permissions, but not control_jobs."""
     client.force_login(
         staff_with(django_user_model, "viewer", "view_jobcontrol", "change_jobcontrol", "view_task")
+    )
+    return client
+
+
+@pytest.fixture
+def editor_client(client, django_user_model):
+    """Staff who may change schedules: the model's change permission and control_jobs."""
+    client.force_login(
+        staff_with(
+            django_user_model, "editor", "view_jobcontrol", "change_jobcontrol", "control_jobs"
+        )
     )
     return client
 
@@ -383,35 +394,41 @@ def change_url(name):
     return reverse("admin:scheduling_jobcontrol_change", args=[name])
 
 
-def test_the_change_form_shows_the_schedule_in_words(viewer_client):
+def test_an_override_needs_the_control_permission(viewer_client):
     JobControl.objects.create(name="mam_scraping")
-    page = viewer_client.get(change_url("mam_scraping")).content.decode()
+    viewer_client.post(change_url("mam_scraping"), {"schedule_override": "30 4 * * sun"})
+    assert JobControl.objects.get(name="mam_scraping").schedule_override == ""
+
+
+def test_the_change_form_shows_the_schedule_in_words(editor_client):
+    JobControl.objects.create(name="mam_scraping")
+    page = editor_client.get(change_url("mam_scraping")).content.decode()
     assert "0 2 * * *" in page and "At 02:00" in page
     assert 'name="schedule_override"' in page
     assert 'name="paused"' not in page
 
 
-def test_a_valid_override_is_saved_and_shown_in_words(viewer_client):
+def test_a_valid_override_is_saved_and_shown_in_words(editor_client):
     JobControl.objects.create(name="mam_scraping")
-    response = viewer_client.post(
+    response = editor_client.post(
         change_url("mam_scraping"), {"schedule_override": " 30  4 * * sun "}, follow=True
     )
     assert JobControl.objects.get(name="mam_scraping").schedule_override == "30 4 * * sun"
     assert "At 04:30, only on Sunday" in response.content.decode()
 
 
-def test_an_invalid_override_is_refused_with_the_reason(viewer_client):
+def test_an_invalid_override_is_refused_with_the_reason(editor_client):
     JobControl.objects.create(name="mam_scraping")
-    response = viewer_client.post(change_url("mam_scraping"), {"schedule_override": "61 * * * *"})
+    response = editor_client.post(change_url("mam_scraping"), {"schedule_override": "61 * * * *"})
     assert response.status_code == 200
     assert "Not a standard cron expression" in response.content.decode()
     assert "minute: 61 is outside 0-59" in response.content.decode()
     assert JobControl.objects.get(name="mam_scraping").schedule_override == ""
 
 
-def test_an_empty_override_falls_back_to_the_setting(viewer_client):
+def test_an_empty_override_falls_back_to_the_setting(editor_client):
     JobControl.objects.create(name="mam_scraping", schedule_override="0 5 * * *")
-    viewer_client.post(change_url("mam_scraping"), {"schedule_override": ""})
+    editor_client.post(change_url("mam_scraping"), {"schedule_override": ""})
     assert JobControl.objects.get(name="mam_scraping").schedule_override == ""
 
 

@@ -182,10 +182,13 @@ def page(browser, site):
 
 
 @pytest.fixture
-def screenshot():
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def screenshot(tmp_path):
+    """Screenshots of the main pages: into docs/screenshots/ with SAVE_SCREENSHOTS=1
+    (to refresh the README's pictures), else into the test's temporary folder."""
+    folder = SCREENSHOTS if os.environ.get("SAVE_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
 
     def take(page, name, full_page=True):
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)
 
     return take
