@@ -83,39 +83,37 @@ def close_abandoned_runs():
 def claim(name, trigger, scheduled_for=None):
     """Return a new running Task, or None when the job is already running."""
     close_if_abandoned(name)
-    now = timezone.now()
     try:
         with transaction.atomic():
-            return Task.objects.create(
-                task_name=name,
-                trigger=trigger,
-                status=Task.RUNNING,
-                scheduled_for=scheduled_for,
-                actual_start=now,
-                heartbeat_at=now,
-                host=this_host(),
-                pid=os.getpid(),
-                date_created=now,
-            )
+            return _new_row(name, trigger, Task.RUNNING, scheduled_for)
     except IntegrityError:  # the one-running-row constraint: someone else has it
         return None
 
 
 def record_skip(name, trigger, reason, scheduled_for=None):
     """A visible row for a run that did not happen (already running, missed, ...)."""
+    return _new_row(
+        name, trigger, Task.SKIPPED, scheduled_for, error_message=reason, duration_seconds=0
+    )
+
+
+def _new_row(name, trigger, status, scheduled_for, **fields):
+    """A Task row started now by this process; a skipped one ends as it starts."""
     now = timezone.now()
+    if status == Task.RUNNING:
+        fields["heartbeat_at"] = now
+    else:
+        fields["actual_end"] = now
     return Task.objects.create(
         task_name=name,
         trigger=trigger,
-        status=Task.SKIPPED,
+        status=status,
         scheduled_for=scheduled_for,
         actual_start=now,
-        actual_end=now,
-        duration_seconds=0,
-        error_message=reason,
         host=this_host(),
         pid=os.getpid(),
         date_created=now,
+        **fields,
     )
 
 

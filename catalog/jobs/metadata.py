@@ -46,22 +46,8 @@ PRECEDENCE = {
     "asin": ("goodreads", "google_books"),
 }
 DEFAULT_PRECEDENCE = ("google_books", "goodreads")
-SCALAR_FIELDS = [
-    "title",
-    "subtitle",
-    "isbn_10",
-    "isbn_13",
-    "asin",
-    "goodreads_id",
-    "google_books_id",
-    "publisher",
-    "published_date",
-    "description",
-    "language",
-    "cover_url",
-    "page_count",
-    "series_position",
-]
+# Every metadata field but the two relations, which merge() handles apart.
+SCALAR_FIELDS = [name for name in Book.METADATA_FIELDS if name not in ("series", "genres")]
 SAVED_FIELDS = [
     *SCALAR_FIELDS,
     "series",

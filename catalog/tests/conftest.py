@@ -51,6 +51,21 @@ def _unlimited_and_quick(settings):
 
 
 @pytest.fixture
+def sleeps(monkeypatch):
+    """Retry backoff and Retry-After waits, recorded instead of slept."""
+    recorded = []
+
+    class Clock:  # urllib3's retry module sees this instead of the time module
+        sleep = staticmethod(recorded.append)
+
+        def __getattr__(self, name):
+            return getattr(time, name)
+
+    monkeypatch.setattr("urllib3.util.retry.time", Clock())
+    return recorded
+
+
+@pytest.fixture
 def mam(service_server, settings):
     server = service_server()
     settings.MAM_URL = server.url_for("").rstrip("/")

@@ -67,15 +67,8 @@ def test_the_api_key_is_sent_only_when_configured(google, settings):
     assert google.server.log[-1][0].args["key"] == "the-key"
 
 
-def test_a_429_with_retry_after_is_rate_limited_after_the_retries(google, settings, monkeypatch):
+def test_a_429_with_retry_after_is_rate_limited_after_the_retries(google, settings, sleeps):
     settings.HTTP_RETRIES = 2
-    slept = []
-
-    class Clock:
-        sleep = staticmethod(slept.append)
-        time = staticmethod(__import__("time").time)
-
-    monkeypatch.setattr("urllib3.util.retry.time", Clock())
     google.server.clear()
     google.server.expect_request("/volumes").respond_with_json(
         google_rate_limited(), status=429, headers={"Retry-After": "7"}
@@ -83,7 +76,7 @@ def test_a_429_with_retry_after_is_rate_limited_after_the_retries(google, settin
     with pytest.raises(RateLimited) as error:
         GoogleBooksClient().search("Dune")
     assert error.value.retry_after == 7
-    assert slept == [7, 7]
+    assert sleeps == [7, 7]
     assert len(google.server.log) == 3
 
 

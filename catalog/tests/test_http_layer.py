@@ -21,21 +21,6 @@ def server(service_server):
     return service_server()
 
 
-@pytest.fixture
-def sleeps(monkeypatch):
-    """Retry backoff and Retry-After waits, recorded instead of slept."""
-    recorded = []
-
-    class Clock:  # urllib3's retry module sees this instead of the time module
-        sleep = staticmethod(recorded.append)
-
-        def __getattr__(self, name):
-            return getattr(time, name)
-
-    monkeypatch.setattr("urllib3.util.retry.time", Clock())
-    return recorded
-
-
 def test_a_5xx_is_retried_then_succeeds(server, settings, sleeps):
     settings.HTTP_RETRIES = 3
     server.expect_ordered_request("/x").respond_with_data("busy", status=503)

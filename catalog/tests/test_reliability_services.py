@@ -51,21 +51,6 @@ def _no_row_left_running():
 
 
 @pytest.fixture
-def sleeps(monkeypatch):
-    """Retry backoff and Retry-After waits, recorded instead of slept."""
-    recorded = []
-
-    class Clock:  # urllib3's retry module sees this instead of the time module
-        sleep = staticmethod(recorded.append)
-
-        def __getattr__(self, name):
-            return getattr(time, name)
-
-    monkeypatch.setattr("urllib3.util.retry.time", Clock())
-    return recorded
-
-
-@pytest.fixture
 def threaded_google(settings):
     """Google Books on a server that answers requests side by side (a slow one blocks none)."""
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
