@@ -56,7 +56,7 @@ def run(ctx):
     )
     for job, _source, unit in JOBS:
         cost, units, added, sent, replay_wall = full[job]
-        small_cost, small_units, *_ = tenth[job]
+        small_cost, small_units, small_added, *_ = tenth[job]
         per_unit = len(cost.queries) / units
         small_per_unit = len(small_cost.queries) / small_units
         section.detail(
@@ -86,6 +86,11 @@ def run(ctx):
                 reference_what="the same HTTP requests alone",
                 note=f"CPU {cost.cpu_seconds * 1000 / max(1, added):.1f} ms",
             )
+        )
+        section.detail(
+            f"{job} on a tenth of the library: "
+            f"{small_cost.wall_seconds * 1000 / max(1, small_added):.1f} ms per missing book "
+            f"(CPU {small_cost.cpu_seconds * 1000 / max(1, small_added):.1f} ms)"
         )
         for shape, number in query_shapes(cost.queries, top=5):
             section.detail(f"{job}: {number:,} × `{shape}`")

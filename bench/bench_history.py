@@ -2,6 +2,7 @@
 
 import statistics
 import time
+import warnings
 
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -19,8 +20,9 @@ are reached through the pages' own filter links (the job, then the status). Refe
 side by side on the same database: django-apscheduler's stock admin (DjangoJobExecution
 changelist with its job and status filters, and its DjangoJob changelist for the jobs
 page) on a million execution rows, served from a second admin site (bench/stock_admin.py).
-The query count of each page is also taken on a database of a thousand rows: the same
-count at both sizes is a constant query count.
+The query count of each page is also taken on a database of a thousand rows: no more
+queries at a million rows than at a thousand is a constant query count. (The project's
+history pages show 50 rows, the stock ones 100.)
 """
 JOB = "metadata_full_refresh"
 
@@ -53,6 +55,8 @@ def run(ctx):
     section = ctx.section("history", "History pages at scale", METHOD)
     small = _small_history(ctx)
     big = ctx.history_db
+    # WhiteNoise warns once that STATIC_ROOT was never collected: not what is measured.
+    warnings.filterwarnings("ignore", message="No directory at")
     with override_settings(ROOT_URLCONF="bench.stock_admin"):
         at_small = _measure_all(small, repeats=1)
         at_big = _measure_all(big, repeats=ctx.sizes.page_repeats)
@@ -89,8 +93,8 @@ def run(ctx):
                 "queries",
                 reference=few["queries"] if few else None,
                 reference_what=f"same page at {ctx.sizes.small_history:,} rows",
-                goal="constant",
-                met=few is not None and few["queries"] == mine["queries"],
+                goal="constant (no more than at the small size)",
+                met=few is not None and mine["queries"] <= few["queries"],
             )
         )
     if missing:

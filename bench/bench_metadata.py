@@ -1,5 +1,9 @@
 """Metadata refresh against the per-host rate limit, and its local cost per book."""
 
+import statistics
+import time
+from contextlib import contextmanager
+
 from django.test import override_settings
 
 from bench import data, world
@@ -48,7 +52,7 @@ def run(ctx):
             **urls,
         }
         with override_settings(**unlimited):
-            with using(base):
+            with using(base), _timed_saves() as saves:
                 cost = run_job(JOB, ctx.log_path("metadata-in-process"))
             log = fakes.log()
             fakes.reset()
@@ -57,8 +61,58 @@ def run(ctx):
         fakes.reset()
         _, replay_cpu = fakes.replay(log)
     _local_cost(section, cost, small, count, max(1, count // 10), replay_cpu, len(log))
+    section.detail(
+        f"of which writing the batches (Merger.save): {sum(saves):.1f} s in {len(saves)} "
+        f"batches, median {statistics.median(saves) * 1000:.0f} ms each; with the rate limit "
+        "on, no request is made while a batch is written"
+    )
+    _limiter_alone(section, rate, 50 if ctx.small else 250)
     for name in (base, tenth, limited):
         ctx.server.drop(name)
+
+
+@contextmanager
+def _timed_saves():
+    """Time each batch write of the metadata job (wall seconds, in order)."""
+    from catalog.jobs.metadata import Merger
+
+    durations, save = [], Merger.save
+
+    def timed(self, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return save(self, *args, **kwargs)
+        finally:
+            durations.append(time.perf_counter() - started)
+
+    Merger.save = timed
+    try:
+        yield durations
+    finally:
+        Merger.save = save
+
+
+def _limiter_alone(section, rate, count):
+    """The clients' per-host limiter with nothing else going on: how far apart it lets
+    requests go, against the 1/R it is asked for."""
+    from catalog.clients import http
+
+    limiter = http.spacing_limiter(rate)
+    moments = []
+    for _ in range(count):
+        limiter.try_acquire("bench.invalid", 1)
+        moments.append(time.perf_counter())
+    interval = (moments[-1] - moments[0]) / (count - 1) * 1000
+    section.add(
+        Figure(
+            f"the clients' rate limiter alone at {rate:g}/s, mean spacing",
+            interval,
+            "ms",
+            reference=1000 / rate,
+            reference_what="1 / R",
+            note=f"{count} acquisitions, nothing else running",
+        )
+    )
 
 
 def _library(ctx, label, count):

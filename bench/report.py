@@ -99,13 +99,23 @@ def machine():
 
 
 def git_commit():
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    """The commit measured, and whether the tree differed from it."""
+    if os.environ.get("BENCH_COMMIT"):  # a clean export of a commit (git archive) has no .git
+        return f"{os.environ['BENCH_COMMIT']} (clean export)"
+
+    def git(*args):
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        changed = [line for line in git("status", "--porcelain").splitlines() if line]
     except OSError:
         return "unknown"
-    return head or "unknown"
+    if not head:
+        return "unknown"
+    return f"{head} plus {len(changed)} uncommitted changes" if changed else head
 
 
 def markdown(sections, command, sizes, postgres_version, started, finished):
