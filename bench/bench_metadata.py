@@ -26,8 +26,11 @@ process through runner.run_task (what runtask calls) inside CaptureQueriesContex
 identical copy of the library; CPU is this process's time.process_time(). Reference for
 the CPU: the same HTTP requests (recorded by the fakes) sent again with bare
 requests.Sessions, no parsing and no database: what the HTTP alone costs. Reference for
-the queries: the same in-process run on a tenth of the library; the same count per book at
-both sizes means no query per book hides in a batch.
+the queries: the same in-process run on a tenth of the library; what each further book
+adds (the difference of the two counts over the difference of the books) must stay far
+below one query, or a query per book hides in the batches. Also measured alone: the
+clients' per-host limiter (catalog/clients/http.py spacing_limiter) asked for R, and the
+time the job spends writing its batches (Merger.save), during which no request is made.
 """
 JOB = "metadata_full_refresh"
 
@@ -44,7 +47,7 @@ def run(ctx):
             "GOODREADS_URL": fakes.url("goodreads"),
         }
         fakes.reset()
-        _rate_limited(ctx, section, fakes, limited, urls, count, rate)
+        limited_run = _rate_limited(ctx, section, fakes, limited, urls, count, rate)
         fakes.reset()
         unlimited = {
             "GOOGLE_BOOKS_REQUESTS_PER_SECOND": 0,
@@ -66,7 +69,15 @@ def run(ctx):
         f"batches, median {statistics.median(saves) * 1000:.0f} ms each; with the rate limit "
         "on, no request is made while a batch is written"
     )
-    _limiter_alone(section, rate, 50 if ctx.small else 250)
+    spacing = _limiter_alone(section, rate, 50 if ctx.small else 250)
+    ideal, task_seconds = limited_run
+    stretch = spacing * rate / 1000
+    section.detail(
+        f"where the rate-limited run's time goes: {ideal:.1f} s ideal x {stretch:.3f} (the "
+        f"limiter's spacing) = {ideal * stretch:.1f} s, plus the batch writes (about "
+        f"{sum(saves):.1f} s when unlimited) = about {ideal * stretch + sum(saves):.1f} s; "
+        f"measured {task_seconds:.1f} s"
+    )
     for name in (base, tenth, limited):
         ctx.server.drop(name)
 
@@ -113,6 +124,7 @@ def _limiter_alone(section, rate, count):
             note=f"{count} acquisitions, nothing else running",
         )
     )
+    return interval
 
 
 def _library(ctx, label, count):
@@ -162,6 +174,7 @@ def _rate_limited(ctx, section, fakes, database, urls, count, rate):
         f"of {task.items_total:,} books refreshed, {task.items_failed} failed; "
         f"{task.duration_seconds / ideal:.3f}x the ideal without process start-up"
     )
+    return ideal, task.duration_seconds
 
 
 def _local_cost(section, cost, small, count, small_count, replay_cpu, requests):
