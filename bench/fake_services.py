@@ -197,6 +197,7 @@ class Qbittorrent(Service):
 
     def __init__(self):
         self.added = 0
+        self.hashes = []
 
     def answer(self, method, path, query, body):
         if path == "/api/v2/auth/login":
@@ -207,9 +208,28 @@ class Qbittorrent(Service):
             return Answer("v4.5.2", "text/plain")
         if path == "/api/v2/torrents/add":
             self.added += 1
+            # The client names each file by its info hash; the add is listed at once.
+            text = body.decode("latin-1") if isinstance(body, bytes) else str(body)
+            self.hashes += re.findall(r'filename="([0-9a-f]{40})\.torrent"', text)
             return Answer("Ok.", "text/plain")
         if path == "/api/v2/torrents/info":
-            return Answer([])
+            form = parse_qs(body.decode("latin-1"), keep_blank_values=True)
+            wanted = (query.get("hashes") or form.get("hashes") or [""])[0]
+            listed = [h for h in self.hashes if h in wanted.split("|")] if wanted else self.hashes
+            return Answer(
+                [
+                    {
+                        "hash": h,
+                        "name": h,
+                        "state": "pausedDL",
+                        "progress": 0,
+                        "category": "",
+                        "tags": "",
+                        "added_on": 0,
+                    }
+                    for h in listed
+                ]
+            )
         return Answer("", "text/plain")
 
 

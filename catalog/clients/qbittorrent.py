@@ -1,6 +1,7 @@
 """qBittorrent's Web API v2, through the qbittorrent-api package (it re-logs in by itself)."""
 
 import hashlib
+import logging
 import time
 
 import qbittorrentapi
@@ -10,6 +11,7 @@ from fastbencode import bdecode, bencode
 from catalog.clients.http import AccessRefused, BadResponse, ServiceError, ServiceUnavailable
 
 SERVICE = "qBittorrent"
+log = logging.getLogger(__name__)
 
 
 def info_hash(torrent):
@@ -74,15 +76,18 @@ class TorrentClient:
             tags=",".join(tags) if tags else None,
             is_paused=paused,
         )
-        if str(answer).strip().lower().startswith("fails"):
-            if not self._listed_soon(digest):
-                raise BadResponse(SERVICE, "refused the torrent (Fails.)")
+        listed = self._listed_soon(digest)
+        if not listed and str(answer).strip().lower().startswith("fails"):
+            raise BadResponse(SERVICE, "refused the torrent (Fails.)")
+        if not listed:
+            log.warning("qBittorrent accepted torrent %s but has not listed it yet", digest)
         return digest
 
-    def _listed_soon(self, digest, tries=10, wait=0.2):
-        # "Fails." also answers a torrent the client already has. qBittorrent adds torrents
-        # asynchronously, so a twin sent a moment ago may not be listed yet: one look right
-        # away called a duplicate "refused" on a busy machine.
+    def _listed_soon(self, digest, tries=25, wait=0.2):
+        # qBittorrent adds torrents asynchronously: "Ok." comes back before the torrent is
+        # listed, and "Fails." also answers a torrent the client already has, whose twin
+        # sent a moment ago may not be listed yet. Waiting (up to about five seconds) until
+        # it is listed means a torrent counted as sent is one the client shows.
         for attempt in range(tries):
             if self.list_torrents(hashes=[digest]):
                 return True
