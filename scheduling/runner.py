@@ -11,6 +11,7 @@ import threading
 import time
 import traceback
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import (
@@ -155,18 +156,18 @@ def active_runs():
 
 
 class _LogCapture(logging.Handler):
-    """Keeps the tail of the log lines written by one thread, secrets masked."""
+    """Keeps the tail of the log lines written by the job's threads, secrets masked."""
 
     def __init__(self, thread_id):
         super().__init__(level=logging.INFO)
-        self.thread_id = thread_id
+        self.thread_ids = {thread_id}
         self.lines = deque()
         self.size = 0
         self.dropped = 0
         self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
 
     def emit(self, record):
-        if record.thread != self.thread_id:
+        if record.thread not in self.thread_ids:
             return
         line = redact(self.format(record))[:LOG_TAIL_CHARS]
         self.lines.append(line)
@@ -192,6 +193,7 @@ class RunContext:
         self._cancel = threading.Event()
         self._done = threading.Event()
         self._on_progress = on_progress
+        self._capture = None
 
     # --- what jobs call ------------------------------------------------------------------
 
@@ -238,6 +240,18 @@ class RunContext:
             self.check_cancel()
             yield item
 
+    def helper_pool(self, name):
+        """One helper thread for the job (a ThreadPoolExecutor of one worker) whose log
+        lines go into the run's log like the job's own. It must not use the database:
+        jobs give it network work (lookups) while their own thread writes."""
+        return ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=f"{self.name}-{name}", initializer=self._follow
+        )
+
+    def _follow(self):
+        if self._capture is not None:
+            self._capture.thread_ids.add(threading.get_ident())
+
     def request_cancel(self):
         self._cancel.set()
 
@@ -260,6 +274,7 @@ class RunContext:
         self._finish(beat, capture, status, error)
 
     def _start(self, capture, beat):
+        self._capture = capture
         logging.getLogger().addHandler(capture)
         with _active_lock:
             _active[self.task.pk] = self

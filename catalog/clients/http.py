@@ -9,6 +9,8 @@ trying again later can help. No message carries a secret: they name the path, ne
 query string, cookies or headers.
 """
 
+import math
+
 import requests
 from django.conf import settings
 from pyrate_limiter import Limiter, Rate
@@ -128,13 +130,21 @@ def build_session(requests_per_second=0, retries=None, timeout=None):
 
 
 def spacing_limiter(requests_per_second):
-    """One request per 1/R seconds per host: evenly spaced, never a burst.
+    """At most R requests per host in any one second, never a burst.
 
     requests-ratelimiter's per_second=R alone allows R requests at once in each second,
     and pyrate-limiter adds 50 ms to every wait by default; neither is polite spacing.
+    One request per 1/R seconds alone is polite but slow: pyrate-limiter counts whole
+    milliseconds, so each wait ends up to 2 ms late (22 ms apart at R = 50, a 10% loss).
+    For a whole R >= 2 the limit is therefore R per second over a sliding window, with
+    requests never closer than 0.9/R: the lateness is paid once a window, not per request.
     """
-    interval_ms = max(1, round(1000 / requests_per_second))
-    return Limiter(HostBucketFactory(rates=[Rate(1, interval_ms)]), buffer_ms=1)
+    interval_ms = 1000 / requests_per_second
+    if requests_per_second >= 2 and float(requests_per_second).is_integer():
+        rates = [Rate(1, int(interval_ms * 0.9)), Rate(int(requests_per_second), 1000)]
+    else:
+        rates = [Rate(1, max(1, math.ceil(interval_ms)))]
+    return Limiter(HostBucketFactory(rates=rates), buffer_ms=1)
 
 
 def call(service, session, method, url, **kwargs):

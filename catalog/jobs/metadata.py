@@ -18,6 +18,7 @@ metadata_refreshed_at and so come first next time. Writes are batched: a batch o
 costs a fixed number of queries, not a number per book.
 """
 
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from fast_update.fast import fast_update
 
 from catalog import matching
 from catalog.clients.goodreads import GoodreadsClient
@@ -36,6 +38,7 @@ from catalog.normalize import normalize_title
 from scheduling.models import FailedAttempt
 
 BATCH_SIZE = 100
+NO_MATCH = "no match in Google Books or Goodreads"
 METADATA_JOBS = ("metadata_full_refresh", "metadata_new_books")
 PRECEDENCE = {
     "series": ("goodreads", "google_books"),
@@ -113,21 +116,50 @@ def refresh(run, queryset):
     goodreads = Provider("Goodreads", GoodreadsClient())
     merger = Merger()
     updated = 0
-    for start in range(0, len(ids), BATCH_SIZE):
-        run.check_cancel()
-        if google.down and goodreads.down:
-            run.log.warning(
-                "Every metadata source is unavailable; %d books wait for the next run.",
-                len(ids) - start,
-            )
-            break
-        books = list(
-            Book.objects.filter(pk__in=ids[start : start + BATCH_SIZE])
-            .select_related("series")
-            .prefetch_related("authors", "genres")
-        )
-        updated += refresh_batch(run, books, google, goodreads, merger)
-    if google.down and goodreads.down:
+    stop = threading.Event()
+
+    def all_down():
+        return google.down and goodreads.down
+
+    def look_up(books):
+        """In the helper thread: each book's records (or its error). Network only."""
+        found = []
+        for book in books:
+            if stop.is_set() or run.cancel_requested or all_down():
+                break
+            try:
+                records = lookup_book(run, book, google, goodreads)
+            except ServiceError as error:
+                records = error
+            if not records and not (google.down or goodreads.down):
+                records = NO_MATCH
+            found.append((book, records))
+        return found
+
+    # A pipeline of two: the helper looks up one batch while this thread merges and writes
+    # the one before. With a rate limit the lookups set the pace, and the writes, which
+    # used to stop the requests for a quarter of a second a batch, now cost no wall time.
+    with run.helper_pool("lookups") as helper:
+        try:
+            ahead = None
+            for start in range(0, len(ids), BATCH_SIZE):
+                run.check_cancel()
+                if all_down():
+                    break
+                books = list(
+                    Book.objects.filter(pk__in=ids[start : start + BATCH_SIZE])
+                    .select_related("series")
+                    .prefetch_related("authors", "genres")
+                )
+                current, ahead = ahead, helper.submit(look_up, books)
+                if current is not None:
+                    updated += refresh_batch(run, current.result(), merger)
+            if ahead is not None:
+                run.check_cancel()
+                updated += refresh_batch(run, ahead.result(), merger)
+        finally:
+            stop.set()
+    if all_down():
         run.log.warning(
             "Every metadata source is unavailable; %d books wait for the next run.",
             len(ids) - run.succeeded_count - run.failed_count,
@@ -135,21 +167,18 @@ def refresh(run, queryset):
     return f"{run.succeeded_count} books refreshed ({updated} changed), {run.failed_count} failed."
 
 
-def refresh_batch(run, books, google, goodreads, merger):
+def refresh_batch(run, found, merger):
+    """Count, merge and save one batch of looked-up books.
+
+    found: [(book, outcome)], the outcome being the records, a ServiceError, NO_MATCH, or
+    no records because a source was down (the book is left for the next run).
+    """
     done, changed = [], []
-    for book in books:
-        if google.down and goodreads.down:
-            break
-        try:
-            records = lookup_book(run, book, google, goodreads)
-        except ServiceError as error:
-            run.failed("book", book.pk, error, label=book.title)
+    for book, records in found:
+        if isinstance(records, ServiceError | str):
+            run.failed("book", book.pk, records, label=book.title)
             continue
         if not records:
-            if not (google.down or goodreads.down):
-                run.failed(
-                    "book", book.pk, "no match in Google Books or Goodreads", label=book.title
-                )
             continue
         if merger.merge(book, records):
             changed.append(book)
@@ -271,7 +300,9 @@ class Merger:
         for book in changed:
             book.metadata_refreshed_at = now
             book.title_normalized = normalize_title(book.title)
-        Book.objects.bulk_update(changed, SAVED_FIELDS)
+        # UPDATE ... FROM (VALUES ...): one statement a batch, like bulk_update, whose
+        # CASE WHEN per field and book cost 2-3 ms of CPU per book to build.
+        fast_update(Book.objects.all(), changed, SAVED_FIELDS, batch_size=None)
         unchanged = [book.pk for book in done if book not in changed]
         Book.objects.filter(pk__in=unchanged).update(metadata_refreshed_at=now)
         links = [

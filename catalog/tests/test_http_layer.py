@@ -1,5 +1,7 @@
 """The shared HTTP layer: retries, Retry-After, rate limit, timeouts, errors, User-Agent."""
 
+import bisect
+import math
 import time
 
 import pytest
@@ -12,6 +14,7 @@ from catalog.clients.http import (
     ServiceUnavailable,
     build_session,
     call,
+    spacing_limiter,
 )
 from scheduling.redaction import register_secret
 
@@ -135,6 +138,19 @@ def test_the_rate_limit_spaces_requests_to_one_host(server, monkeypatch):
     assert len(server.log) == 5
     # Five requests at 20/s: the limiter held back about four intervals of 50 ms.
     assert sum(waits) >= 4 * 0.05 * 0.8
+
+
+@pytest.mark.parametrize("rate", [20, 2.5])
+def test_the_rate_limit_never_lets_more_than_r_requests_go_in_one_second(rate):
+    limiter = spacing_limiter(rate)
+    moments = []
+    for _ in range(int(rate * 1.5) + 1):
+        limiter.try_acquire("example.invalid", 1)
+        moments.append(time.monotonic())
+    in_any_second = max(bisect.bisect_left(moments, t + 1.0) - i for i, t in enumerate(moments))
+    closest = min(b - a for a, b in zip(moments, moments[1:], strict=False))
+    assert in_any_second <= math.ceil(rate)
+    assert closest >= 0.9 / rate - 0.002  # the limiter counts whole milliseconds
 
 
 def test_a_rate_of_zero_means_no_limit(server, monkeypatch):

@@ -48,6 +48,13 @@ def chatty(run):
         raise RuntimeError(f"the site refused cookie {settings.MAM_SESSION_ID}")
 
 
+def helped(run):
+    """Hands work to a helper thread, which logs as it goes."""
+    with run.helper_pool("test") as helper:
+        helper.submit(lambda: run.log.info("line from the helper thread")).result()
+    run.succeeded()
+
+
 def _job(name, func=None, flag=None):
     """A test job; it runs once a year unless TEST_<NAME>_TIME says otherwise."""
     return Job(
@@ -66,6 +73,7 @@ JOBS = [
     _job("sleepy"),
     _job("boom"),
     _job("chatty"),
+    _job("helped"),
     # Its function does not exist (a typo in a dotted path, a plugin not installed).
     _job("missing", func="no_such_function"),
     # Switched off: FEATURE_FLAGS has no such flag, and a flag it lacks reads as off.

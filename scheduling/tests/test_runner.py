@@ -182,6 +182,12 @@ def test_secrets_in_the_error_are_redacted(monkeypatch):
     assert SECRET not in task.log_output
 
 
+def test_log_lines_of_the_jobs_helper_thread_are_kept_on_the_row():
+    task = runner.run_task("helped", Task.CLI)
+    task.refresh_from_db()
+    assert "line from the helper thread" in task.log_output
+
+
 def test_log_lines_of_other_threads_stay_out_of_the_row(in_background):
     in_background("sleepy")
     wait_until(lambda: running_row("sleepy"), 10, "sleepy running")
