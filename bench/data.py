@@ -9,15 +9,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-JOB_NAMES = [
-    "mam_scraping",
-    "top10_discovery",
-    "metadata_full_refresh",
-    "metadata_new_books",
-    "series_completion",
-    "author_completion",
-    "cleanup_old_tasks",
-]
+from scheduling.registry import JOBS
+
+JOB_NAMES = [job.name for job in JOBS]
 # Spread so that `old_share` of the rows are older than the retention, evenly in time,
 # ids rising with date_created as they do in a real history.
 TASKS_SQL = """

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 import environ
 import psycopg
 
+from scheduling.tests.processes import CLOSED_SERVICES
+
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
@@ -102,11 +104,7 @@ def django_environment(database_url, **overrides):
             "ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
             "SECURE_COOKIES": "false",
             "PYTHONUNBUFFERED": "1",
-            "MAM_URL": "http://127.0.0.1:9",
-            "GOOGLE_BOOKS_API_URL": "http://127.0.0.1:9",
-            "GOODREADS_URL": "http://127.0.0.1:9",
-            "OPENLIBRARY_URL": "http://127.0.0.1:9",
-            "QBITTORRENT_URL": "http://127.0.0.1:9",
+            **CLOSED_SERVICES,
         }
     )
     env.update({key: str(value) for key, value in overrides.items()})

@@ -86,62 +86,69 @@ class MissingMetadataFilter(admin.SimpleListFilter):
         return queryset
 
 
-class HasReleaseFilter(admin.SimpleListFilter):
+class YesNoFilter(admin.SimpleListFilter):
+    """A filter with two choices; subclasses say what each label reads and selects."""
+
+    labels = ("Yes", "No")
+
+    def lookups(self, request, model_admin):
+        return [("yes", self.labels[0]), ("no", self.labels[1])]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return self.yes(queryset)
+        if self.value() == "no":
+            return self.no(queryset)
+        return queryset
+
+
+class HasReleaseFilter(YesNoFilter):
     title = "releases"
     parameter_name = "has_release"
+    labels = ("Has a release", "Has no release")
+    found = Exists(Release.objects.filter(book=OuterRef("pk")))
 
-    def lookups(self, request, model_admin):
-        return [("yes", "Has a release"), ("no", "Has no release")]
+    def yes(self, queryset):
+        return queryset.filter(self.found)
 
-    def queryset(self, request, queryset):
-        found = Exists(Release.objects.filter(book=OuterRef("pk")))
-        return {
-            "yes": lambda: queryset.filter(found),
-            "no": lambda: queryset.filter(~found),
-        }.get(self.value(), lambda: queryset)()
+    def no(self, queryset):
+        return queryset.filter(~self.found)
 
 
-class LockedFilter(admin.SimpleListFilter):
+class LockedFilter(YesNoFilter):
     title = "locked fields"
     parameter_name = "locked"
+    labels = ("Some fields locked", "None locked")
 
-    def lookups(self, request, model_admin):
-        return [("yes", "Some fields locked"), ("no", "None locked")]
+    def yes(self, queryset):
+        return queryset.exclude(locked_fields=[])
 
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.exclude(locked_fields=[])
-        if self.value() == "no":
-            return queryset.filter(locked_fields=[])
-        return queryset
+    def no(self, queryset):
+        return queryset.filter(locked_fields=[])
 
 
-class SeriesMonitoredFilter(admin.SimpleListFilter):
+class SeriesMonitoredFilter(YesNoFilter):
     title = "series monitored"
     parameter_name = "series_monitored"
+    labels = ("In a monitored series", "Not in a monitored series")
 
-    def lookups(self, request, model_admin):
-        return [("yes", "In a monitored series"), ("no", "Not in a monitored series")]
+    def yes(self, queryset):
+        return queryset.filter(series__monitored=True)
 
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(series__monitored=True)
-        if self.value() == "no":
-            return queryset.exclude(series__monitored=True)
-        return queryset
+    def no(self, queryset):
+        return queryset.exclude(series__monitored=True)
 
 
-class LinkedToBookFilter(admin.SimpleListFilter):
+class LinkedToBookFilter(YesNoFilter):
     title = "linked to a book"
     parameter_name = "linked"
+    labels = ("Linked", "Not linked")
 
-    def lookups(self, request, model_admin):
-        return [("yes", "Linked"), ("no", "Not linked")]
+    def yes(self, queryset):
+        return queryset.filter(book__isnull=False)
 
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(book__isnull=self.value() == "no")
-        return queryset
+    def no(self, queryset):
+        return queryset.filter(book__isnull=True)
 
 
 # --- books --------------------------------------------------------------------------------

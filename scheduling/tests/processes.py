@@ -150,6 +150,19 @@ def _pg_dsn(url):
     )
 
 
+# Every outside service is a closed loopback port unless a test says otherwise.
+CLOSED_SERVICES = {
+    name: "http://127.0.0.1:9"
+    for name in (
+        "MAM_URL",
+        "GOOGLE_BOOKS_API_URL",
+        "GOODREADS_URL",
+        "OPENLIBRARY_URL",
+        "QBITTORRENT_URL",
+    )
+}
+
+
 def clean_env(**overrides):
     """The environment of a subprocess: ours without a developer's job settings, plus overrides."""
     env = {
@@ -165,12 +178,7 @@ def clean_env(**overrides):
             "EXTRA_JOBS": "scheduling.tests.jobs",
             "SCHEDULER_POLL_SECONDS": "0.5",
             "TASK_HEARTBEAT_SECONDS": "1",
-            # Every outside service is a closed loopback port unless a test says otherwise.
-            "MAM_URL": "http://127.0.0.1:9",
-            "GOOGLE_BOOKS_API_URL": "http://127.0.0.1:9",
-            "GOODREADS_URL": "http://127.0.0.1:9",
-            "OPENLIBRARY_URL": "http://127.0.0.1:9",
-            "QBITTORRENT_URL": "http://127.0.0.1:9",
+            **CLOSED_SERVICES,
         }
     )
     env.update({key: str(value) for key, value in overrides.items()})
