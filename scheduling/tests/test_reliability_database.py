@@ -123,6 +123,21 @@ def test_a_database_turned_read_only_mid_run_fails_the_run_and_its_row_is_still_
     assert count(process_db, HALF_WRITTEN) == 0
 
 
+@pytest.mark.skipif(not using_postgres(), reason="PostgreSQL's default_transaction_read_only")
+def test_runtask_on_a_database_read_only_from_the_start_says_so_in_one_line(process_db):
+    name = process_db.pg_name
+    process_db._pg_admin(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    try:
+        result = manage("runtask", "tick", env=process_db.env)
+    finally:
+        process_db._pg_admin(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
+    assert result.returncode == 1
+    assert "tick did not start: the database refused its Task row" in result.stderr
+    assert "read-only transaction" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert process_db.tasks("tick") == []
+
+
 @pytest.mark.skipif(not using_postgres(), reason="drops the server's connections")
 def test_connections_dropped_mid_run_close_the_row_and_the_next_runs_happen(process_db, spawn):
     scheduler = spawn(

@@ -3,9 +3,11 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from scheduling import registry, runner
 from scheduling.models import Task
+from scheduling.redaction import redact
 
 EXIT_FAILED, EXIT_UNKNOWN, EXIT_ALREADY_RUNNING, EXIT_DISABLED = 1, 2, 3, 4
 
@@ -59,6 +61,15 @@ class Command(BaseCommand):
             self._end_progress_line()
             raise CommandError(
                 f"{job.name} interrupted; its run was closed as cancelled.", returncode=EXIT_FAILED
+            ) from None
+        except DatabaseError as error:
+            # The run could not even be recorded (a read-only or full database, a server
+            # that refuses us): one line that says so, not a traceback.
+            message = redact(str(error)).strip().splitlines()[0] if str(error) else ""
+            raise CommandError(
+                f"{job.name} did not start: the database refused its Task row "
+                f"({type(error).__name__}: {message}).",
+                returncode=EXIT_FAILED,
             ) from None
 
     def _job(self, name):
