@@ -10,6 +10,7 @@ query string, cookies or headers.
 """
 
 import math
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -94,15 +95,31 @@ class _TooLongRetryAfter(Exception):
 
 
 class TimeoutSession(requests.Session):
-    """A session whose requests time out unless told otherwise."""
+    """A session whose requests time out unless told otherwise.
+
+    It also reads the proxy settings of the environment (HTTP_PROXY, NO_PROXY, ...) once
+    per host rather than once per request: requests walks the whole environment every
+    time, which was a fifth of the metadata job's CPU.
+    """
 
     def __init__(self, timeout):
         super().__init__()
         self.timeout = timeout
+        self._environment = {}
 
     def request(self, method, url, **kwargs):
         kwargs.setdefault("timeout", self.timeout)
         return super().request(method, url, **kwargs)
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, repr(proxies), stream, verify, cert)
+        if key not in self._environment:
+            self._environment[key] = super().merge_environment_settings(
+                url, proxies, stream, verify, cert
+            )
+        settings = self._environment[key]
+        return {**settings, "proxies": dict(settings["proxies"])}
 
 
 def build_session(requests_per_second=0, retries=None, timeout=None):

@@ -2,6 +2,7 @@
 
 import bisect
 import math
+import re
 import time
 
 import pytest
@@ -163,3 +164,24 @@ def test_a_rate_of_zero_means_no_limit(server, monkeypatch):
     for _ in range(5):
         call("Svc", session, "GET", server.url_for("/x"))
     assert len(server.log) == 5 and waits == []
+
+
+def test_the_proxy_named_in_the_environment_carries_every_request(server, monkeypatch):
+    server.expect_request(re.compile(".*")).respond_with_data("through the proxy")
+    monkeypatch.setenv("HTTP_PROXY", server.url_for("/").rstrip("/"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    session = build_session()
+    for _ in range(2):
+        response = call("Svc", session, "GET", "http://books.example.invalid/volumes")
+        assert response.text == "through the proxy"
+    assert len(server.log) == 2
+
+
+def test_hosts_in_no_proxy_are_reached_directly(server, monkeypatch):
+    server.expect_request("/x").respond_with_data("direct")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    session = build_session()
+    for _ in range(2):
+        assert call("Svc", session, "GET", server.url_for("/x")).text == "direct"
