@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor as RunNowPool
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
@@ -102,9 +102,22 @@ class FiredForExecutor(ThreadPoolExecutor):
     the clock names the next cron time when a run starts late (two rows for one cron time,
     none for the other), so the time is passed along as a keyword argument of a copy of
     the job. Jobs coalesce, so there is one run time per submission.
+
+    Coalescing drops the earlier due times of a job whose scheduler was down across
+    several, without an event: on_coalesced(job_id, dropped, kept) is told of them here,
+    where the job still holds its first due time, so that each gets its "Missed" row.
     """
 
+    def __init__(self, max_workers=10, on_coalesced=None):
+        super().__init__(max_workers=max_workers)
+        self.on_coalesced = on_coalesced
+
     def _do_submit_job(self, job, run_times):
+        if self.on_coalesced and job.next_run_time:
+            every = job._get_run_times(datetime.now(UTC))
+            dropped = [due for due in every if due < run_times[-1]]
+            if dropped:
+                self.on_coalesced(job.id, dropped, run_times[-1])
         super()._do_submit_job(_with_kwargs(job, fired_for=run_times[-1]), run_times)
 
 
@@ -216,6 +229,10 @@ class SchedulerHost:
         if due is None or due > now:
             return
         job = registry.get(aps_job.id)
+        every = aps_job._get_run_times(now)
+        if len(every) > 1:  # down across several due times: one run catches up
+            record_missed(job.name, every[:-1], every[-1])
+            due = every[-1]
         if now - due > job.misfire_grace:
             runner.record_skip(job.name, Task.SCHEDULE, _missed_reason(due, job), scheduled_for=due)
         else:
@@ -246,7 +263,9 @@ class SchedulerHost:
         scheduler = BackgroundScheduler(
             timezone=ZoneInfo(settings.TIME_ZONE),
             jobstores={"default": DjangoJobStore()},
-            executors={"default": FiredForExecutor(max_workers=10)},
+            executors={
+                "default": FiredForExecutor(max_workers=10, on_coalesced=self._on_coalesced)
+            },
             job_defaults={"coalesce": True, "max_instances": 1},
         )
         scheduler.add_listener(self._on_not_run, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
@@ -366,6 +385,9 @@ class SchedulerHost:
             == 1
         )
 
+    def _on_coalesced(self, name, dropped, kept):
+        self._safely(lambda: record_missed(name, dropped, kept))
+
     def _on_not_run(self, event):
         def record():
             close_old_connections()
@@ -409,6 +431,25 @@ def _run_now(name):
         logger.exception("Run now of %s failed to start", name)
     finally:
         connection.close()
+
+
+MAX_MISSED_ROWS = 100
+
+
+def record_missed(name, dropped, kept):
+    """A "Missed" row for each due time a coalesced run stands in for (the latest 100)."""
+    close_old_connections()
+    listed = dropped[-MAX_MISSED_ROWS:]
+    unlisted = len(dropped) - len(listed)
+    for number, due in enumerate(listed):
+        reason = (
+            f"Missed: due at {due:%Y-%m-%d %H:%M:%S %Z}, but no scheduler was running; one run "
+            f"for {kept:%Y-%m-%d %H:%M:%S %Z} stands in for the due times missed in a row."
+        )
+        if number == 0 and unlisted:
+            reason += f" {unlisted} earlier due times before this one have no row of their own."
+        runner.record_skip(name, Task.SCHEDULE, reason, scheduled_for=due)
+    logger.warning("%s: %d due times missed while no scheduler was running.", name, len(dropped))
 
 
 def _missed_reason(due, job):

@@ -331,6 +331,29 @@ def test_a_run_missed_within_its_grace_runs_once_at_start(leader, process_db):
     assert [(run["status"], run["scheduled_for"]) for run in runs] == [("completed", due)]
 
 
+def test_a_scheduler_down_across_several_due_times_leaves_a_row_for_each(leader, process_db):
+    env = {"TEST_TICK_TIME": "*/2 * * * * *", "TEST_MISFIRE_GRACE": 60, "TIME_ZONE": "UTC"}
+    assert leader(**env).stop() == 0
+    first_due = process_db.next_run_time("tick")
+    time.sleep(max(0, (first_due - datetime.now(UTC)).total_seconds()) + 6.5)  # four due times
+    leader(**env)
+    runs = wait_until(
+        lambda: (
+            [run for run in process_db.runs("tick") if run["status"] == "completed"]
+            and process_db.runs("tick")
+        ),
+        15,
+        "the catch-up run",
+    )
+    caught_up = next(index for index, run in enumerate(runs) if run["status"] == "completed")
+    missed = runs[:caught_up]
+    assert len(missed) >= 3
+    assert {run["status"] for run in missed} == {"skipped"}
+    assert all(run["error_message"].startswith("Missed") for run in missed)
+    dues = [run["scheduled_for"] for run in runs[: caught_up + 1]]
+    assert dues == [first_due + timedelta(seconds=2 * k) for k in range(len(dues))]
+
+
 def test_once_runs_the_jobs_that_are_due(process_db):
     env = {**process_db.env, "TEST_TICK_TIME": "*/2 * * * * *"}
     manage("runscheduler", "--once", env=env, check=True)  # registers: tick due in <= 2 s
