@@ -18,8 +18,8 @@ qBittorrent's Web API (bench/fake_services.py). Each job runs in this process th
 runner.run_task inside CaptureQueriesContext, rate limits off, MAX_DOWNLOADS_PER_RUN
 raised so every missing book goes the whole way (MAM search, choice, download, sent to
 qBittorrent). Local time per missing book = the job's wall time / books it added as
-wanted. Reference: the same HTTP requests (recorded by the fakes) sent again with bare
-requests.Sessions: the time the services' traffic alone takes. Queries per series (per
+wanted. Reference: the same HTTP requests (recorded by the fakes) sent again through the
+project's own sessions: the time the services' traffic alone takes. Queries per series (per
 author) are also taken on a library a tenth of the size: the same count at both sizes
 means no query grows with the library.
 """

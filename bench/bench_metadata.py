@@ -24,8 +24,9 @@ asked at the same time: the ideal is the busier host's requests / R, max(N_googl
 N_goodreads / R), with N counted by the fakes. Rate limit off (0): the same job in this
 process through runner.run_task (what runtask calls) inside CaptureQueriesContext, on an
 identical copy of the library; CPU is this process's time.process_time(). Reference for
-the CPU: the same HTTP requests (recorded by the fakes) sent again with bare
-requests.Sessions, no parsing and no database: what the HTTP alone costs. Reference for
+the CPU: the same HTTP requests (recorded by the fakes) sent again through the project's
+own sessions (catalog/clients/http.py, no rate limit), no parsing and no database: what
+the HTTP alone costs. The job's own work per book is the difference. Reference for
 the queries: the same in-process run on a tenth of the library; what each further book
 adds (the difference of the two counts over the difference of the books) must stay far
 below one query, or a query per book hides in the batches. Also measured alone: the
@@ -183,15 +184,25 @@ def _local_cost(section, cost, small, count, small_count, replay_cpu, requests):
         f"rate limit off: {task.items_succeeded:,} of {task.items_total:,} books refreshed in "
         f"{cost.wall_seconds:.1f} s wall, {cost.cpu_seconds:.1f} s CPU, {requests:,} requests"
     )
+    total, http = cost.cpu_seconds * 1000 / count, replay_cpu * 1000 / count
     section.add(
         Figure(
-            "local CPU per book, rate limit off",
-            cost.cpu_seconds * 1000 / count,
+            "local CPU per book, rate limit off, everything (HTTP client included)",
+            total,
             "ms",
-            reference=replay_cpu * 1000 / count,
+            reference=http,
             reference_what="the same HTTP requests alone",
             goal="≤ 2 ms",
-            met=cost.cpu_seconds * 1000 / count <= 2,
+            met=total <= 2,
+        )
+    )
+    section.add(
+        Figure(
+            "local CPU per book beyond its HTTP requests (parsing, matching, merging, writing)",
+            total - http,
+            "ms",
+            goal="≤ 2 ms",
+            met=total - http <= 2,
         )
     )
     queries, small_queries = len(cost.queries), len(small.queries)

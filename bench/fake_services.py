@@ -345,12 +345,15 @@ class FakeServices:
         return [entry[1:] for entry in sorted(entries)]
 
     def replay(self, log):
-        """Send the same requests with bare requests.Sessions; (wall seconds, CPU seconds).
+        """Send the same requests again through the project's own HTTP layer (sessions
+        from catalog.clients.http.build_session, no rate limit); (wall s, CPU s).
 
         The reference for a job's local cost: what the HTTP traffic alone costs this
         process, with none of the job's parsing, matching or database work.
         """
-        sessions = {name: requests.Session() for name in self.ports}
+        from catalog.clients.http import build_session
+
+        sessions = {name: build_session(requests_per_second=0) for name in self.ports}
         cpu, wall = time.process_time(), time.perf_counter()
         for name, method, path, content_type, body in log:
             headers = {"Content-Type": content_type} if content_type else {}
