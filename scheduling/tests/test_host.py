@@ -26,7 +26,9 @@ def test_jobs(settings):
 def test_the_executor_tells_the_job_the_time_it_fired_for():
     scheduler = BackgroundScheduler(executors={"default": FiredForExecutor(max_workers=1)})
     due = timezone.now() + timedelta(milliseconds=200)
-    scheduler.add_job(record_fired_for, "date", run_date=due)
+    # An interval job, not a one-off "date" job: APScheduler removes a date job after its
+    # run, and that removal raced the shutdown below (JobLookupError in its thread).
+    scheduler.add_job(record_fired_for, "interval", hours=1, next_run_time=due)
     scheduler.start()
     try:
         assert fired.get(timeout=10) == due
