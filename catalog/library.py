@@ -4,7 +4,7 @@ BookIndex loads the catalog once per run (a few queries, whatever its size) so t
 matching thousands of releases costs no query per release.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +30,9 @@ class BookIndex:
         self.by_asin = {}
         self.by_goodreads = {}
         self.by_title = defaultdict(list)
+        self.by_word = defaultdict(set)  # word of a cleaned title -> the titles that have it
+        self.order = {}  # cleaned title -> when it was first added (candidates keep this order)
+        self.word_count = {}
         self.authors = {}
         for book in books:
             self.add(book)
@@ -59,7 +62,12 @@ class BookIndex:
             self.by_asin[book.asin.upper()] = book
         if book.goodreads_id:
             self.by_goodreads[str(book.goodreads_id)] = book
-        self.by_title[matching.clean_title(book.title)].append(book)
+        key = matching.clean_title(book.title)
+        self.by_title[key].append(book)
+        self.order.setdefault(key, len(self.order))
+        self.word_count[key] = len(set(key.split()))
+        for word in key.split():
+            self.by_word[word].add(key)
         self.authors[book.pk] = [author.name for author in book.authors.all()]
 
     def find(self, title, authors=(), isbn="", asin="", goodreads_id=""):
@@ -84,9 +92,24 @@ class BookIndex:
         return found[0] if found else None
 
     def _near(self, title):
-        """Title groups worth scoring: those sharing a word with the title (cheap filter)."""
+        """Title groups worth scoring: those sharing at least half the words of the shorter
+        of the two titles (a title close enough to match shares that many).
+
+        Counted from the word index, not a scan of every title: the scan (and scoring every
+        title with "the" in it) made each lookup cost in proportion to the library, twice as
+        much per book at 10,000 books as at 1,000.
+        """
         words = set(matching.clean_title(title).split())
-        return [group for key, group in self.by_title.items() if words & set(key.split())]
+        shared = Counter()
+        for word in words:
+            shared.update(self.by_word.get(word, ()))
+        keys = [
+            key
+            for key, count in shared.items()
+            if 2 * count >= min(len(words), self.word_count[key])
+        ]
+        keys.sort(key=self.order.__getitem__)
+        return [self.by_title[key] for key in keys]
 
 
 class NameCache:

@@ -9,9 +9,13 @@ in a clear failure, a closed row and no half-written book.
 """
 
 import json
+import os
+import shutil
+import subprocess
 import time
 
 import pytest
+from django.db import connections
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
@@ -138,8 +142,56 @@ def test_runtask_on_a_database_read_only_from_the_start_says_so_in_one_line(proc
     assert process_db.tasks("tick") == []
 
 
-@pytest.mark.skipif(not using_postgres(), reason="drops the server's connections")
-def test_connections_dropped_mid_run_close_the_row_and_the_next_runs_happen(process_db, spawn):
+def cut_connections(process_db):
+    process_db._pg_admin(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE datname = '{process_db.pg_name}' AND pid <> pg_backend_pid()"
+    )
+
+
+def restart_server(process_db):
+    """A real restart of the local PostgreSQL: every connection dropped, new ones refused
+    until it is back."""
+    version = os.listdir("/etc/postgresql")[0]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        check=True,
+        capture_output=True,
+    )
+    # This test process's own connections died with the server: reconnect on next use.
+    connections.close_all()
+
+
+def can_restart_postgres():
+    return (
+        using_postgres()
+        and shutil.which("pg_ctlcluster")
+        and os.path.isdir("/etc/postgresql")
+        and os.geteuid() == 0
+        and os.environ.get("DATABASE_URL", "").split("@")[-1].startswith(("127.0.0.1", "localhost"))
+    )
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        pytest.param(
+            cut_connections,
+            marks=pytest.mark.skipif(not using_postgres(), reason="PostgreSQL's connections"),
+            id="connections-cut",
+        ),
+        pytest.param(
+            restart_server,
+            marks=pytest.mark.skipif(
+                not can_restart_postgres(), reason="needs root and the local PostgreSQL cluster"
+            ),
+            id="server-restarted",
+        ),
+    ],
+)
+def test_a_database_outage_mid_run_closes_the_row_and_the_next_runs_happen(
+    process_db, spawn, outage
+):
     scheduler = spawn(
         "runscheduler", TEST_TICK_TIME="*/2 * * * * *", SLEEPY_ITEMS=40, SLEEPY_SECONDS=0.2
     )
@@ -148,16 +200,13 @@ def test_connections_dropped_mid_run_close_the_row_and_the_next_runs_happen(proc
         "from scheduling.models import JobControl; JobControl.request_run('sleepy', 'staff')"
     )
     wait_until(lambda: running(process_db, "sleepy"), 20, "sleepy under way")
-    process_db._pg_admin(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        f"WHERE datname = '{process_db.pg_name}' AND pid <> pg_backend_pid()"
-    )
+    outage(process_db)
     closed = wait_until(
         lambda: [r for r in process_db.runs("sleepy") if r["status"] != "running"], 30, "closed"
     )
     assert closed[0]["status"] in ("failed", "completed")
     after = len(process_db.runs("tick"))
-    wait_until(lambda: len(process_db.runs("tick")) >= after + 2, 20, "ticks after the drop")
+    wait_until(lambda: len(process_db.runs("tick")) >= after + 2, 30, "ticks after the outage")
     assert scheduler.popen.poll() is None
     assert running(process_db, "sleepy") == []
 
