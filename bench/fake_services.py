@@ -196,8 +196,7 @@ class Qbittorrent(Service):
     name = "qbittorrent"
 
     def __init__(self):
-        self.added = 0
-        self.hashes = []
+        self.hashes = []  # of the torrents added, in order
 
     def answer(self, method, path, query, body):
         if path == "/api/v2/auth/login":
@@ -207,7 +206,6 @@ class Qbittorrent(Service):
         if path == "/api/v2/app/version":
             return Answer("v4.5.2", "text/plain")
         if path == "/api/v2/torrents/add":
-            self.added += 1
             # The client names each file by its info hash; the add is listed at once.
             text = body.decode("latin-1") if isinstance(body, bytes) else str(body)
             self.hashes += re.findall(r'filename="([0-9a-f]{40})\.torrent"', text)

@@ -63,11 +63,13 @@ class BookIndex:
         if book.goodreads_id:
             self.by_goodreads[str(book.goodreads_id)] = book
         key = matching.clean_title(book.title)
+        if key not in self.order:
+            words = set(key.split())
+            self.order[key] = len(self.order)
+            self.word_count[key] = len(words)
+            for word in words:
+                self.by_word[word].add(key)
         self.by_title[key].append(book)
-        self.order.setdefault(key, len(self.order))
-        self.word_count[key] = len(set(key.split()))
-        for word in key.split():
-            self.by_word[word].add(key)
         self.authors[book.pk] = [author.name for author in book.authors.all()]
 
     def find(self, title, authors=(), isbn="", asin="", goodreads_id=""):

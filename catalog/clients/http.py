@@ -118,8 +118,8 @@ class TimeoutSession(requests.Session):
             self._environment[key] = super().merge_environment_settings(
                 url, proxies, stream, verify, cert
             )
-        settings = self._environment[key]
-        return {**settings, "proxies": dict(settings["proxies"])}
+        merged = self._environment[key]
+        return {**merged, "proxies": dict(merged["proxies"])}
 
 
 def build_session(requests_per_second=0, retries=None, timeout=None):

@@ -65,7 +65,7 @@ class Command(BaseCommand):
         except DatabaseError as error:
             # The run could not even be recorded (a read-only or full database, a server
             # that refuses us): one line that says so, not a traceback.
-            message = redact(str(error)).strip().splitlines()[0] if str(error) else ""
+            message = (redact(str(error)).strip().splitlines() or [""])[0]
             raise CommandError(
                 f"{job.name} did not start: the database refused its Task row "
                 f"({type(error).__name__}: {message}).",
