@@ -355,12 +355,17 @@ def test_a_scheduler_down_across_several_due_times_leaves_a_row_for_each(leader,
 
 
 def test_once_runs_the_jobs_that_are_due(process_db):
-    env = {**process_db.env, "TEST_TICK_TIME": "*/2 * * * * *"}
-    manage("runscheduler", "--once", env=env, check=True)  # registers: tick due in <= 2 s
+    # Due once, a few seconds ahead: with an every-2-seconds schedule a slow start of the
+    # second --once let two due times pass, and the earlier one is then (rightly) "Missed".
+    due = (datetime.now(UTC) + timedelta(seconds=5)).replace(microsecond=0)
+    env = {**process_db.env, "TEST_TICK_TIME": cron_at(due), "TIME_ZONE": "UTC"}
+    manage("runscheduler", "--once", env=env, check=True)  # registers: tick due at `due`
+    assert process_db.next_run_time("tick") == due, "registered before it was due"
     assert process_db.runs("tick") == []
-    time.sleep(2.5)
+    time.sleep(max(0, (due - datetime.now(UTC)).total_seconds()) + 0.5)
     manage("runscheduler", "--once", env=env, check=True)
-    assert [run["status"] for run in process_db.runs("tick")] == ["completed"]
+    runs = process_db.runs("tick")
+    assert [(run["status"], run["scheduled_for"]) for run in runs] == [("completed", due)]
 
 
 def test_once_runs_the_requested_run_nows(process_db):
