@@ -281,7 +281,9 @@ def _anatomy(text):
     main, sub = (main, sub) if main else (sub, "")
     main, sub, described, prefix = _split_descriptor(main, sub)
     series, position = bracketed or described or ("", "")
-    name = _key(f"{main} {sub}") or _key(text)
+    # A title of articles alone ("A A A (B)") keys on its whole text: without its tracker
+    # tags, or "(Unabridged)" made "A A A (B)" a different book.
+    name = _key(f"{main} {sub}") or _key(_NOISE.sub(" ", text))
     parts = [(_key(prefix), SUBTITLE_DROPPED)] if prefix else []
     if sub:
         parts += [(_key(main), SUBTITLE_DROPPED), (_key(sub), PREFIX_DROPPED)]
