@@ -7,6 +7,7 @@ the setting and the value, so start-up stops with a message a user can act on. V
 secret settings are never echoed.
 """
 
+import re
 import warnings
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -82,6 +83,28 @@ def url(name, default, secret=False):
 
 def words(name, default):
     return [item.strip() for item in _raw(name, default).split(",") if item.strip()]
+
+
+_URL_START = re.compile(r"[\s,]+(?=[A-Za-z][A-Za-z0-9+.-]*://)")
+
+
+def url_list(name, default="", secret=True):
+    """Apprise-style URLs separated by spaces or commas (a comma inside a URL's query stays)."""
+    urls = [part.strip(" ,") for part in _URL_START.split(_raw(name, default).strip())]
+    urls = [u for u in urls if u]
+    for value in urls:
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$", value):
+            _refuse(name, value, "expected URLs such as json://host/path or ntfy://topic", secret)
+    return urls
+
+
+def choices(name, default, allowed):
+    """Comma-separated words, each one of `allowed`."""
+    values = words(name, default)
+    for value in values:
+        if value not in allowed:
+            _refuse(name, value, f"unknown value; choose among {', '.join(sorted(allowed))}")
+    return values
 
 
 def timezone(name, default):

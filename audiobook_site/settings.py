@@ -10,6 +10,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from audiobook_site import env
+from scheduling.notify import EVENTS as NOTIFICATION_EVENTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 environ.Env.read_env(BASE_DIR / ".env")
@@ -186,12 +187,22 @@ QBITTORRENT_TAGS = env.words("QBITTORRENT_TAGS", "audiobook-site")
 DOWNLOAD_DRY_RUN = env.flag("DOWNLOAD_DRY_RUN", False)
 LIBRARY_LANGUAGES = env.words("LIBRARY_LANGUAGES", "en")
 
+# --- Notifications (Apprise URLs; see README "Notifications") -----------------------------
+
+NOTIFY_URLS = env.url_list("NOTIFY_URLS", "")
+NOTIFY_EVENTS = env.choices(
+    "NOTIFY_EVENTS",
+    ",".join(name for name in NOTIFICATION_EVENTS if name != "test"),
+    set(NOTIFICATION_EVENTS) - {"test"},
+)
+
 # Values that must never reach a log line, a Task row, an error or a page.
 SECRET_SETTING_NAMES = (
     "SECRET_KEY",
     "MAM_SESSION_ID",
     "GOOGLE_BOOKS_API_KEY",
     "QBITTORRENT_PASSWORD",
+    "NOTIFY_URLS",
 )
 
 # --- Logging -----------------------------------------------------------------------------

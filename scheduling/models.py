@@ -322,3 +322,30 @@ class SchedulerProcess(models.Model):
         return cls.objects.filter(
             is_leader=True, stopped_at__isnull=True, last_beat__gte=cutoff
         ).first()
+
+
+class ServiceCheck(models.Model):
+    """The latest known state of one dependency (a service, the library folders, ...).
+
+    Written by scheduling.health.record() whenever a job or a staff test learns something,
+    read by the dashboard and /healthz. One row per service, never a history.
+    """
+
+    service = models.CharField(max_length=64, primary_key=True, help_text='e.g. "mam"')
+    ok = models.BooleanField(null=True, help_text="Null until something was learned.")
+    summary = models.CharField(
+        max_length=500, blank=True, help_text="In words: what works, or what is wrong."
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_problem_at = models.DateTimeField(null=True, blank=True)
+    details = models.JSONField(
+        default=dict, blank=True, help_text="Facts worth showing staff (version, free space, ...)."
+    )
+
+    class Meta:
+        ordering = ["service"]
+
+    def __str__(self):
+        state = {True: "ok", False: "problem", None: "unknown"}[self.ok]
+        return f"{self.service}: {state}"

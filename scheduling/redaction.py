@@ -29,7 +29,10 @@ def register_secret(value):
 
 
 def _secret_values():
-    values = {getattr(settings, name, "") for name in settings.SECRET_SETTING_NAMES}
+    values = set()
+    for name in settings.SECRET_SETTING_NAMES:
+        value = getattr(settings, name, "")
+        values.update(value if isinstance(value, list | tuple) else [value])
     return sorted(
         (v for v in values | _runtime_secrets if v and len(v) >= 4), key=len, reverse=True
     )

@@ -25,7 +25,7 @@ from django.db import (
 from django.db.utils import InterfaceError
 from django.utils import timezone
 
-from scheduling import registry
+from scheduling import notify, registry
 from scheduling.models import FailedAttempt, Task, this_host
 from scheduling.redaction import redact
 
@@ -41,6 +41,11 @@ _active_lock = threading.Lock()
 
 class Cancelled(Exception):
     """Raised between items when staff asked the run to stop."""
+
+
+class SkipRun(Exception):  # noqa: N818 - it names what happens, not an error
+    """Raised by a job that cannot do anything useful now (a service not configured,
+    a session to renew): the run is recorded as skipped with this reason, not as failed."""
 
 
 def close_if_abandoned(name):
@@ -194,6 +199,7 @@ class RunContext:
         self._done = threading.Event()
         self._on_progress = on_progress
         self._capture = None
+        self._notes = {}  # notification event -> lines, sent as one message per event
 
     # --- what jobs call ------------------------------------------------------------------
 
@@ -225,6 +231,10 @@ class RunContext:
         """One item looked at with nothing to do."""
         self.processed += 1
         self._progress()
+
+    def notify(self, event, line):
+        """Tell the user about `event` when the run ends: one message per event per run."""
+        self._notes.setdefault(event, []).append(str(line))
 
     @property
     def cancel_requested(self):
@@ -289,6 +299,10 @@ class RunContext:
         except Cancelled:
             self.log.info("Cancelled by request after %d items.", self.processed)
             return Task.CANCELLED, ""
+        except SkipRun as skip:
+            reason = redact(str(skip)) or "Skipped."
+            self.log.info("Skipped: %s", reason)
+            return Task.SKIPPED, reason
         except Exception as exc:
             # The error itself first, in a line a person reads; the traceback below it.
             self.log.error("Failed: %s", redact(f"{type(exc).__name__}: {exc}"))
@@ -301,10 +315,25 @@ class RunContext:
         self._done.set()
         if beat.is_alive():
             beat.join(timeout=5)
+        self._send_notes(status, error)
         logging.getLogger().removeHandler(capture)
         with _active_lock:
             _active.pop(self.task.pk, None)
         self._close(status, error, capture.text())
+
+    def _send_notes(self, status, error):
+        """The run's notifications, now that the job has returned and its data is committed;
+        sent while the log is still captured, so a notifier's failure shows in the run's log."""
+        if status == Task.FAILED:
+            first_line = (error or "").strip().splitlines()[:1] or ["(no message)"]
+            self.notify("job_failed", f"{self.name} (task #{self.task.pk}): {first_line[0]}")
+        for event, lines in self._notes.items():
+            try:
+                if notify.enabled(event):
+                    notify.send(event, lines)
+            except Exception as exc:  # never let a notification change the run's outcome
+                self.log.warning("Notification %s failed: %s", event, redact(str(exc)))
+        self._notes = {}
 
     def _counts(self):
         return {

@@ -55,6 +55,22 @@ def helped(run):
     run.succeeded()
 
 
+def skips(run):
+    """Finds it cannot work: nothing is set up."""
+    from scheduling.runner import SkipRun
+
+    raise SkipRun("nothing to do: NOTHING_PATH is not set")
+
+
+def notifies(run):
+    """Three items worth telling the user about, one message's worth."""
+    for number in range(3):
+        run.notify("download_sent", f"book {number} sent")
+        run.succeeded("notifies", number)
+    if os.environ.get("NOTIFIES_FAILS"):
+        raise RuntimeError("the job blew up after sending")
+
+
 def _job(name, func=None, flag=None):
     """A test job; it runs once a year unless TEST_<NAME>_TIME says otherwise."""
     return Job(
@@ -74,6 +90,8 @@ JOBS = [
     _job("boom"),
     _job("chatty"),
     _job("helped"),
+    _job("skips"),
+    _job("notifies"),
     # Its function does not exist (a typo in a dotted path, a plugin not installed).
     _job("missing", func="no_such_function"),
     # Switched off: FEATURE_FLAGS has no such flag, and a flag it lacks reads as off.

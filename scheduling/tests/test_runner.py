@@ -324,3 +324,12 @@ def test_the_sweep_closes_orphans_of_every_job_and_spares_live_runs(in_backgroun
     closed = runner.close_abandoned_runs()
     assert sorted(task.task_name for task in closed) == ["boom", "tick"]
     assert list(Task.objects.running().values_list("pk", flat=True)) == [live.pk]
+
+
+def test_a_job_that_cannot_work_is_recorded_as_skipped_with_its_reason():
+    task = runner.run_task("skips", Task.CLI)
+
+    task.refresh_from_db()
+    assert task.status == Task.SKIPPED
+    assert task.error_message == "nothing to do: NOTHING_PATH is not set"
+    assert "Traceback" not in task.log_output
