@@ -1,0 +1,12 @@
+"""The librarian's admin: books, authors, series, genres, releases and downloads.
+
+Every list costs a fixed number of queries (relations joined or prefetched, counts as
+subqueries in the one SELECT). Text that came from providers (descriptions, titles) is
+rendered through the templates' escaping or format_html, never marked safe.
+ServiceSession is deliberately not registered: it holds a live session cookie.
+
+The pages live in one module per idea: books, following (authors, series, genres),
+releases (releases and downloads); helpers holds what they share.
+"""
+
+from catalog.admin import books, following, releases  # noqa: F401 - registers the pages
