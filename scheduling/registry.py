@@ -94,6 +94,16 @@ JOBS = [
         description="Finds and downloads the books missing from monitored authors.",
     ),
     Job(
+        "download_monitor",
+        "Follow downloads to the shelf",
+        "catalog.jobs.monitor.download_monitor",
+        "TASK_DOWNLOAD_MONITOR_TIME",
+        "ENABLE_DOWNLOAD_MONITOR",
+        misfire_grace=timedelta(minutes=10),
+        description="Imports finished downloads into the library; fails, blocklists and "
+        "re-wants the dead ones.",
+    ),
+    Job(
         "cleanup_old_tasks",
         "Clean up task history",
         "scheduling.cleanup.cleanup_old_tasks",
