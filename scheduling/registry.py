@@ -94,6 +94,15 @@ JOBS = [
         description="Finds and downloads the books missing from monitored authors.",
     ),
     Job(
+        "cleanup_old_tasks",
+        "Clean up task history",
+        "scheduling.cleanup.cleanup_old_tasks",
+        "TASK_CLEANUP_TIME",
+        None,
+        misfire_grace=12 * HOURS,
+        description="Deletes task history older than HISTORY_RETENTION_DAYS; keeps failures.",
+    ),
+    Job(
         "download_monitor",
         "Follow downloads to the shelf",
         "catalog.jobs.monitor.download_monitor",
@@ -102,15 +111,6 @@ JOBS = [
         misfire_grace=timedelta(minutes=10),
         description="Imports finished downloads into the library; fails, blocklists and "
         "re-wants the dead ones.",
-    ),
-    Job(
-        "cleanup_old_tasks",
-        "Clean up task history",
-        "scheduling.cleanup.cleanup_old_tasks",
-        "TASK_CLEANUP_TIME",
-        None,
-        misfire_grace=12 * HOURS,
-        description="Deletes task history older than HISTORY_RETENTION_DAYS; keeps failures.",
     ),
 ]
 
