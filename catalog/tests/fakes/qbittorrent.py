@@ -101,12 +101,15 @@ class FakeQbittorrent:
 
     def install(self, server):
         server.expect_request(re.compile(r"/api/v2/.*")).respond_with_handler(self._werkzeug)
+        # The package first probes the Web UI's root to learn the scheme.
+        server.expect_request("/").respond_with_data("<html>qBittorrent Web UI</html>")
         return self
 
     def _werkzeug(self, request):
         form = {key: request.form.getlist(key) for key in request.form}
         form.update({key: request.args.getlist(key) for key in request.args})
-        uploads = [upload.read() for upload in request.files.getlist("torrents")]
+        # qBittorrent reads every uploaded file, whatever its field is called.
+        uploads = [upload.read() for _, upload in request.files.items(multi=True)]
         status, content_type, body, headers = self.answer(
             request.method, request.path, form, uploads, request.cookies.get("SID")
         )
