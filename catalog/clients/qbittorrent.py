@@ -27,6 +27,7 @@ class TorrentClient:
     def __init__(self, url=None, username=None, password=None):
         self.url = url or settings.QBITTORRENT_URL
         self.malformed = 0  # entries of the last listing without a usable hash
+        self.logged_in = False
         self.client = qbittorrentapi.Client(
             host=self.url,
             username=settings.QBITTORRENT_USERNAME if username is None else username,
@@ -38,6 +39,11 @@ class TorrentClient:
 
     def _call(self, action, *args, **kwargs):
         try:
+            if not self.logged_in:
+                # Logging in first costs one request; letting the package find out from a
+                # refused call costs two more (the 403, then the call again).
+                self.client.auth_log_in()
+                self.logged_in = True
             return action(*args, **kwargs)
         except qbittorrentapi.LoginFailed:
             # AccessRefused, not a plain ServiceError: a job must say it once for the run,
@@ -64,7 +70,6 @@ class TorrentClient:
 
     def check(self):
         """The client's version; a clear ServiceError when it is missing or refuses us."""
-        self._call(self.client.auth_log_in)
         return self._call(lambda: self.client.app.version)
 
     def add_torrent(self, torrent, category=None, tags=(), paused=False):
