@@ -203,10 +203,11 @@ def test_an_imported_torrent_removed_after_seeding_is_not_failed(fake_qbittorren
     download.refresh_from_db()
     book.refresh_from_db()
     assert (download.status, book.status) == (Download.IMPORTED, Book.OWNED)
+    assert download.client_state == "removed"  # seeding is over: no longer followed
     assert not Blocklist.objects.exists()
 
 
-def test_a_failure_is_notified_once(fake_qbittorrent, book, settings, service_server):
+def test_a_failure_is_notified_with_its_reason(fake_qbittorrent, book, settings, service_server):
     receiver = service_server()
     receiver.expect_request("/hook", method="POST").respond_with_data("ok")
     settings.NOTIFY_URLS = [f"json://127.0.0.1:{receiver.port}/hook"]

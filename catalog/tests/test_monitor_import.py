@@ -268,6 +268,21 @@ def test_completed_downloads_wait_while_no_import_folder_is_set(fake_qbittorrent
     assert "LIBRARY_IMPORT_PATH (or LIBRARY_PATHS) is not set" in task.log_output
 
 
+def test_completed_downloads_wait_while_the_import_folder_is_missing(
+    fake_qbittorrent, book, settings, tmp_path
+):
+    settings.LIBRARY_IMPORT_PATH = str(tmp_path / "unmounted")
+    digest, _ = torrent_content(fake_qbittorrent, "Calibans War [mp3]")
+    download = sent(book, digest)
+
+    task = monitor()
+
+    download.refresh_from_db()
+    assert download.status == Download.COMPLETED
+    assert "is not a folder (not mounted?)" in task.log_output
+    assert not (tmp_path / "unmounted").exists()  # nothing written where a disk belongs
+
+
 def test_a_download_still_downloading_is_left_to_download(fake_qbittorrent, shelf, book):
     digest, _ = torrent_content(fake_qbittorrent, "Calibans War [mp3]", state="downloading")
     fake_qbittorrent.set(digest, progress=0.42, num_seeds=3, ratio=0.1)
