@@ -25,8 +25,8 @@ class AudiobookshelfScanClient:
         response = call(SERVICE, self.session, "GET", f"{self.base_url}/api/libraries")
         try:
             libraries = response.json().get("libraries")
-        except (ValueError, AttributeError):
-            raise BadResponse(SERVICE, "/api/libraries answered without a libraries list") from None
+        except (ValueError, AttributeError):  # not JSON, or JSON that is not an object
+            libraries = None
         if not isinstance(libraries, list):
             raise BadResponse(SERVICE, "/api/libraries answered without a libraries list")
         return [

@@ -81,3 +81,23 @@ def test_a_pass_without_imports_asks_for_no_scan(audiobookshelf, fake_qbittorren
 
     assert monitor().status == Task.COMPLETED
     assert audiobookshelf.scans == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_audiobookshelf_answering_nonsense_does_not_undo_the_import(
+    service_server, settings, fake_qbittorrent, shelf
+):
+    odd = service_server()
+    odd.expect_request("/api/libraries").respond_with_data("<html>login</html>")
+    settings.AUDIOBOOKSHELF_URL = odd.url_for("").rstrip("/")
+    book = downloading_book()
+    digest, _ = torrent_content(fake_qbittorrent, "Calibans War [mp3]")
+    download = sent(book, digest)
+
+    task = monitor()
+
+    download.refresh_from_db()
+    assert (task.status, download.status) == (Task.COMPLETED, "imported")
+    assert "Audiobookshelf was not asked to scan: Audiobookshelf: /api/libraries answered" in (
+        task.log_output
+    )
