@@ -23,8 +23,14 @@ FIGURES = [
 ]  # fmt: skip
 
 
+class LinksToTheBook:
+    @admin.display(description="Book", ordering="book__title")
+    def book_link(self, obj):
+        return format_html('<a href="{}">{}</a>', change_url(obj.book), obj.book)
+
+
 @admin.register(Download)
-class DownloadAdmin(admin.ModelAdmin):
+class DownloadAdmin(LinksToTheBook, admin.ModelAdmin):
     list_display = [
         "book_link",
         "release_link",
@@ -45,10 +51,6 @@ class DownloadAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # facet counts are one COUNT per choice
     paginator = CappedCountPaginator
-
-    @admin.display(description="Book", ordering="book__title")
-    def book_link(self, obj):
-        return format_html('<a href="{}">{}</a>', change_url(obj.book), obj.book)
 
     @admin.display(description="Release")
     def release_link(self, obj):
@@ -106,7 +108,7 @@ class DownloadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Blocklist)
-class BlocklistAdmin(admin.ModelAdmin):
+class BlocklistAdmin(LinksToTheBook, admin.ModelAdmin):
     list_display = ["release", "book_link", "reason_shown", "created_at"]
     list_select_related = ["book", "release"]
     search_fields = ["book__title", "release__title", "=release__mam_id", "reason"]
@@ -115,10 +117,6 @@ class BlocklistAdmin(admin.ModelAdmin):
     actions = ["clear"]
     show_full_result_count = False
     paginator = CappedCountPaginator
-
-    @admin.display(description="Book", ordering="book__title")
-    def book_link(self, obj):
-        return format_html('<a href="{}">{}</a>', change_url(obj.book), obj.book)
 
     @admin.display(description="Reason")
     def reason_shown(self, obj):
