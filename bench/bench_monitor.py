@@ -6,6 +6,7 @@ from bench.databases import using
 from bench.fake_services import FakeServices, bench_hash
 from bench.inprocess import query_shapes, run_job
 from bench.report import Figure
+from catalog.tests.fakes import qbittorrent
 
 FULL, SMALL = 5_000, 200
 INFO = "/api/v2/torrents/info"
@@ -81,8 +82,8 @@ def _measure(ctx, label, count):
     with FakeServices(torrents=count) as fakes:
         settings = {
             "QBITTORRENT_URL": fakes.url("qbittorrent"),
-            "QBITTORRENT_USERNAME": "admin",
-            "QBITTORRENT_PASSWORD": "adminadmin",
+            "QBITTORRENT_USERNAME": qbittorrent.USERNAME,
+            "QBITTORRENT_PASSWORD": qbittorrent.PASSWORD,
         }
         with override_settings(**settings), using(database):
             fakes.reset()
