@@ -7,6 +7,7 @@ the setting and the value, so start-up stops with a message a user can act on. V
 secret settings are never echoed.
 """
 
+import os
 import re
 import warnings
 from urllib.parse import urlsplit
@@ -148,3 +149,97 @@ def database(name, default):
             secret=True,
         )
     return config
+
+
+# --- paths (library folders, the download path map) ---------------------------------------
+
+
+def paths(name, default=""):
+    """Absolute folders separated by commas; a relative one is refused."""
+    folders = [item.strip() for item in _raw(name, default).split(",") if item.strip()]
+    for folder in folders:
+        if not os.path.isabs(folder):
+            _refuse(name, folder, "expected absolute folders separated by commas")
+    return [os.path.normpath(folder) for folder in folders]
+
+
+def path(name, default=""):
+    """One absolute folder, or empty."""
+    value = _raw(name, default).strip()
+    if value and not os.path.isabs(value):
+        _refuse(name, value, "expected an absolute folder")
+    return os.path.normpath(value) if value else ""
+
+
+def path_map(name, default=""):
+    """`remote=local` pairs separated by `;`: [(remote, local)], the longest remote first.
+
+    The remote side is the path as the other program (qBittorrent, perhaps in a container
+    or on Windows) reports it, so only the local side must be absolute here.
+    """
+    pairs = []
+    for item in _raw(name, default).split(";"):
+        if not item.strip():
+            continue
+        remote, sep, local = (part.strip() for part in item.partition("="))
+        if not sep or not remote or not local:
+            _refuse(name, item, "expected remote=local pairs separated by ;")
+        if not os.path.isabs(local):
+            _refuse(name, item, f"the local side {local!r} is not an absolute folder")
+        pairs.append((remote.rstrip("/\\") or remote, os.path.normpath(local)))
+    return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+
+
+def one_of(name, default, allowed):
+    value = _raw(name, default).strip().lower()
+    if value not in allowed:
+        _refuse(name, value, f"choose one of {', '.join(sorted(allowed))}")
+    return value
+
+
+def optional_url(name, secret=False):
+    """Like url(), but empty means "not used"."""
+    return url(name, "", secret) if _raw(name, "").strip() else ""
+
+
+LAYOUT_FIELDS = ("author", "title", "series", "series_position", "year", "narrator")
+SERIES_FIELDS = ("series", "series_position")
+
+
+def library_layout(name, default):
+    """Folder layouts for a book in a series and for one without: (series, standalone).
+
+    The value is one layout, or two separated by `|` (in a series | not in one). Each is a
+    relative path of `/`-separated parts naming fields in braces; a single layout must not
+    name series fields, which a book without a series lacks.
+    """
+    value = _raw(name, default).strip()
+    layouts = [part.strip().strip("/") for part in value.split("|")]
+    if len(layouts) > 2 or not all(layouts):
+        _refuse(name, value, "expected one layout, or two separated by | (series | standalone)")
+    for layout in layouts:
+        if any(part.strip() in ("", ".", "..") for part in layout.split("/")):
+            _refuse(name, value, "a layout is a relative path without empty, . or .. parts")
+        fields = _layout_fields(name, value, layout)
+        if "title" not in fields:
+            _refuse(name, value, "each layout must name {title}")
+    if len(layouts) == 1:
+        if set(_layout_fields(name, value, layouts[0])) & set(SERIES_FIELDS):
+            _refuse(name, value, "add a second layout after | for books without a series")
+        layouts.append(layouts[0])
+    elif set(_layout_fields(name, value, layouts[1])) & set(SERIES_FIELDS):
+        _refuse(name, value, "the layout after | is for books without a series: no series fields")
+    return tuple(layouts)
+
+
+def _layout_fields(name, value, layout):
+    import string
+
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(layout) if field is not None]
+    except ValueError as error:
+        _refuse(name, value, f"not a layout ({error})")
+    for field in fields:
+        if field not in LAYOUT_FIELDS:
+            _refuse(name, value, f"unknown field {{{field}}}; use {', '.join(LAYOUT_FIELDS)}")
+    return fields

@@ -187,6 +187,26 @@ QBITTORRENT_TAGS = env.words("QBITTORRENT_TAGS", "audiobook-site")
 DOWNLOAD_DRY_RUN = env.flag("DOWNLOAD_DRY_RUN", False)
 LIBRARY_LANGUAGES = env.words("LIBRARY_LANGUAGES", "en")
 
+# --- Following downloads to the shelf (download_monitor; see README "Following downloads") -
+
+TASK_SCHEDULES["download_monitor"] = env.cron(
+    "TASK_DOWNLOAD_MONITOR_TIME", "*/5 * * * *", TIME_ZONE
+)
+FEATURE_FLAGS["ENABLE_DOWNLOAD_MONITOR"] = env.flag("ENABLE_DOWNLOAD_MONITOR", True)
+# The library folders (also read by the library scan); imports go to the first by default.
+LIBRARY_PATHS = env.paths("LIBRARY_PATHS", "")
+LIBRARY_IMPORT_PATH = env.path("LIBRARY_IMPORT_PATH", LIBRARY_PATHS[0] if LIBRARY_PATHS else "")
+LIBRARY_LAYOUT = env.library_layout(
+    "LIBRARY_LAYOUT", "{author}/{series}/Book {series_position} - {title}|{author}/{title}"
+)
+DOWNLOAD_PATH_MAP = env.path_map("DOWNLOAD_PATH_MAP", "")
+IMPORT_MODE = env.one_of("IMPORT_MODE", "hardlink", {"hardlink", "copy"})
+DOWNLOAD_STALLED_MINUTES = env.integer("DOWNLOAD_STALLED_MINUTES", 1440, minimum=1)
+REMOVE_FAILED_DOWNLOADS = env.flag("REMOVE_FAILED_DOWNLOADS", True)
+# Audiobookshelf (optional): asked to scan its library after an import.
+AUDIOBOOKSHELF_URL = env.optional_url("AUDIOBOOKSHELF_URL")
+AUDIOBOOKSHELF_TOKEN = env.text("AUDIOBOOKSHELF_TOKEN", "")
+
 # --- Notifications (Apprise URLs; see README "Notifications") -----------------------------
 
 NOTIFY_URLS = env.url_list("NOTIFY_URLS", "")
@@ -203,6 +223,7 @@ SECRET_SETTING_NAMES = (
     "GOOGLE_BOOKS_API_KEY",
     "QBITTORRENT_PASSWORD",
     "NOTIFY_URLS",
+    "AUDIOBOOKSHELF_TOKEN",
 )
 
 # --- Logging -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from bench.databases import using
 from bench.fake_services import FakeServices
 from bench.inprocess import query_shapes, run_job
 from bench.report import Figure
+from catalog.tests.fakes import qbittorrent
 
 METHOD = """
 A library with monitored series (each with five numbered books on its Goodreads page and
@@ -36,7 +37,8 @@ def settings_for(fakes):
         "GOOGLE_BOOKS_API_URL": fakes.url("google"),
         "MAM_URL": fakes.url("mam"),
         "QBITTORRENT_URL": fakes.url("qbittorrent"),
-        "QBITTORRENT_PASSWORD": "bench-password",
+        "QBITTORRENT_USERNAME": qbittorrent.USERNAME,
+        "QBITTORRENT_PASSWORD": qbittorrent.PASSWORD,
         "MAM_SESSION_ID": "bench-session",
         "MAM_REQUESTS_PER_SECOND": 0,
         "GOODREADS_REQUESTS_PER_SECOND": 0,

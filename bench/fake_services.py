@@ -14,6 +14,8 @@ reference; only with --record) and /_bench/reset.
 
 import argparse
 import base64
+import hashlib
+import io
 import itertools
 import json
 import re
@@ -21,11 +23,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime
+from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from werkzeug.formparser import parse_form_data
 
 from bench import world
 from bench.processes import ROOT
@@ -40,6 +45,7 @@ from catalog.tests.fakes import (
     openlibrary_works,
     torrent_file,
 )
+from catalog.tests.fakes.qbittorrent import FakeQbittorrent
 
 JSON = "application/json"
 HTML = "text/html; charset=utf-8"
@@ -193,42 +199,51 @@ class Mam(Service):
 
 
 class Qbittorrent(Service):
+    """The test suite's fake qBittorrent (4.5), holding `torrents` downloading torrents.
+
+    Every listing moves each of them on by a little, as a live swarm would: every pass of
+    download_monitor then sees every download change (its worst case for writes).
+    """
+
     name = "qbittorrent"
+    wants_headers = True  # for the session cookie and the multipart type of an add
 
-    def __init__(self):
-        self.hashes = []  # of the torrents added, in order
+    def __init__(self, torrents=0):
+        self.fake = FakeQbittorrent(version="4.5", save_path="/bench/downloads")
+        for number in range(torrents):
+            name = f"bench-{number}"
+            self.fake.add(bench_hash(number), name, state="downloading", num_seeds=3)
 
-    def answer(self, method, path, query, body):
-        if path == "/api/v2/auth/login":
-            return Answer("Ok.", "text/plain", headers=[("Set-Cookie", "SID=bench; path=/")])
-        if path == "/api/v2/app/webapiVersion":
-            return Answer("2.8.19", "text/plain")
-        if path == "/api/v2/app/version":
-            return Answer("v4.5.2", "text/plain")
-        if path == "/api/v2/torrents/add":
-            # The client names each file by its info hash; the add is listed at once.
-            text = body.decode("latin-1") if isinstance(body, bytes) else str(body)
-            self.hashes += re.findall(r'filename="([0-9a-f]{40})\.torrent"', text)
-            return Answer("Ok.", "text/plain")
+    def answer(self, method, path, query, body, headers=None):
+        content_type = headers.get("Content-Type", "") if headers else ""
+        form, uploads = _form(body, content_type)
+        form.update(query)
         if path == "/api/v2/torrents/info":
-            form = parse_qs(body.decode("latin-1"), keep_blank_values=True)
-            wanted = (query.get("hashes") or form.get("hashes") or [""])[0]
-            listed = [h for h in self.hashes if h in wanted.split("|")] if wanted else self.hashes
-            return Answer(
-                [
-                    {
-                        "hash": h,
-                        "name": h,
-                        "state": "pausedDL",
-                        "progress": 0,
-                        "category": "",
-                        "tags": "",
-                        "added_on": 0,
-                    }
-                    for h in listed
-                ]
-            )
-        return Answer("", "text/plain")
+            for torrent in self.fake.torrents.values():
+                self.fake.set(torrent["hash"], progress=min(1.0, torrent["progress"] + 0.001))
+        cookie = SimpleCookie(headers.get("Cookie", "") if headers else "")
+        sid = cookie["SID"].value if "SID" in cookie else None
+        status, kind, text, extra = self.fake.answer(method, path, form, uploads, sid)
+        return Answer(text, kind, status=status, headers=extra)
+
+
+def bench_hash(number):
+    return hashlib.sha1(f"bench-{number}".encode()).hexdigest()
+
+
+def _form(body, content_type):
+    """(fields, uploaded files) of a urlencoded or multipart body."""
+    if content_type.startswith("multipart/"):
+        environ = {
+            "wsgi.input": io.BytesIO(body),
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": content_type,
+            "REQUEST_METHOD": "POST",
+        }
+        _, fields, files = parse_form_data(environ)
+        uploads = [upload.read() for _, upload in files.items(multi=True)]
+        return {key: fields.getlist(key) for key in fields}, uploads
+    return parse_qs(body.decode("latin-1"), keep_blank_values=True), []
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -255,6 +270,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(server.control(url.path))
         with server.lock:
             server.count += 1
+            server.paths[url.path] += 1
             if server.record:
                 server.log.append(
                     (
@@ -266,7 +282,8 @@ class Handler(BaseHTTPRequestHandler):
                     )
                 )
         query = parse_qs(url.query, keep_blank_values=True)
-        self._send(server.service.answer(self.command, url.path, query, body))
+        extra = {"headers": self.headers} if getattr(server.service, "wants_headers", 0) else {}
+        self._send(server.service.answer(self.command, url.path, query, body, **extra))
 
     def _send(self, answer):
         self.send_response(answer.status)
@@ -288,15 +305,16 @@ class FakeServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.count = 0
         self.log = []
+        self.paths = Counter()  # requests per path
 
     def control(self, path):
         with self.lock:
             if path == "/_bench/stats":
-                return Answer({"requests": self.count})
+                return Answer({"requests": self.count, "paths": dict(self.paths)})
             if path == "/_bench/log":
                 return Answer(self.log)
             if path == "/_bench/reset":
-                self.count, self.log = 0, []
+                self.count, self.log, self.paths = 0, [], Counter()
                 return Answer({"requests": 0})
         return Answer({}, status=404)
 
@@ -304,9 +322,9 @@ class FakeServer(ThreadingHTTPServer):
 class FakeServices:
     """The fake services process, as the bench sees it."""
 
-    def __init__(self, books=0, series=0, authors=0, record=False):
+    def __init__(self, books=0, series=0, authors=0, record=False, torrents=0):
         args = [sys.executable, "-m", "bench.fake_services", "--books", str(books)]
-        args += ["--series", str(series), "--authors", str(authors)]
+        args += ["--series", str(series), "--authors", str(authors), "--torrents", str(torrents)]
         args += ["--record"] if record else []
         self.process = subprocess.Popen(
             args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -325,9 +343,10 @@ class FakeServices:
     def _control(self, name, what):
         return requests.get(f"{self.url(name)}/_bench/{what}", timeout=120).json()
 
-    def requests(self, name):
-        """How many requests the service got since the last reset."""
-        return self._control(name, "stats")["requests"]
+    def requests(self, name, path=None):
+        """How many requests the service (or one of its paths) got since the last reset."""
+        stats = self._control(name, "stats")
+        return stats["paths"].get(path, 0) if path else stats["requests"]
 
     def reset(self):
         for name in self.ports:
@@ -376,6 +395,7 @@ def main():
     parser.add_argument("--books", type=int, default=0)
     parser.add_argument("--series", type=int, default=0)
     parser.add_argument("--authors", type=int, default=0)
+    parser.add_argument("--torrents", type=int, default=0)
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
     books = world.metadata_books(args.books)
@@ -385,7 +405,7 @@ def main():
         Goodreads(books, completion),
         OpenLibrary(completion),
         Mam(completion),
-        Qbittorrent(),
+        Qbittorrent(args.torrents),
     ]
     ports = {}
     for service in services:

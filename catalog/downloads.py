@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 from catalog import matching
-from catalog.models import Book, Download, Release
+from catalog.models import Blocklist, Book, Download, Release
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +60,14 @@ def _language_ok(torrent):
 
 
 def choose_release(book, torrents, narrators=()):
-    """The best acceptable torrent for the book, or None."""
+    """The best acceptable torrent for the book that did not fail for it before, or None."""
     authors = [a.name for a in book.authors.all()]
+    blocked = Blocklist.objects.mam_ids_for(book)
     scored = [
         (score, torrent.seeders or 0, torrent)
         for torrent in torrents
-        if (score := release_score(book.title, authors, torrent, narrators)) is not None
+        if torrent.id not in blocked
+        and (score := release_score(book.title, authors, torrent, narrators)) is not None
     ]
     if not scored:
         return None

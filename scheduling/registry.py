@@ -102,6 +102,16 @@ JOBS = [
         misfire_grace=12 * HOURS,
         description="Deletes task history older than HISTORY_RETENTION_DAYS; keeps failures.",
     ),
+    Job(
+        "download_monitor",
+        "Follow downloads to the shelf",
+        "catalog.jobs.monitor.download_monitor",
+        "TASK_DOWNLOAD_MONITOR_TIME",
+        "ENABLE_DOWNLOAD_MONITOR",
+        misfire_grace=timedelta(minutes=10),
+        description="Imports finished downloads into the library; fails, blocklists and "
+        "re-wants the dead ones.",
+    ),
 ]
 
 

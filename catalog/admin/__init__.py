@@ -6,7 +6,8 @@ rendered through the templates' escaping or format_html, never marked safe.
 ServiceSession is deliberately not registered: it holds a live session cookie.
 
 The pages live in one module per idea: books, following (authors, series, genres),
-releases (releases and downloads); helpers holds what they share.
+releases, downloads (downloads as download_monitor follows them, and the blocklist);
+helpers holds what they share.
 """
 
-from catalog.admin import books, following, releases  # noqa: F401 - registers the pages
+from catalog.admin import books, downloads, following, releases  # noqa: F401 - registers pages

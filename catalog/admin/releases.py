@@ -1,13 +1,12 @@
-"""Releases seen on MyAnonamouse and the downloads sent for them."""
+"""Releases seen on MyAnonamouse (the downloads sent for them: catalog/admin/downloads.py)."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
-from django.utils.text import Truncator
 
 from catalog.admin.helpers import YesNoFilter, change_url
-from catalog.models import Download, Release
+from catalog.models import Release
 from scheduling.admin.lists import CappedCountPaginator
 
 
@@ -21,12 +20,6 @@ class LinkedToBookFilter(YesNoFilter):
 
     def no(self, queryset):
         return queryset.filter(book__isnull=True)
-
-
-# --- books --------------------------------------------------------------------------------
-
-
-# --- releases and downloads ---------------------------------------------------------------
 
 
 @admin.register(Release)
@@ -68,36 +61,3 @@ class ReleaseAdmin(admin.ModelAdmin):
             return "—"
         url = f"{settings.MAM_URL.rstrip('/')}/t/{obj.mam_id}"
         return format_html('<a href="{}" rel="noreferrer" target="_blank">{}</a>', url, obj.mam_id)
-
-
-@admin.register(Download)
-class DownloadAdmin(admin.ModelAdmin):
-    list_display = [
-        "book_link",
-        "release_link",
-        "status",
-        "requested_at",
-        "task_name",
-        "error",
-    ]
-    list_filter = ["status", "task_name", "requested_at"]
-    list_select_related = ["book", "release"]
-    search_fields = ["book__title", "release__title", "client_hash"]
-    autocomplete_fields = ["book", "release"]
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER  # facet counts are one COUNT per choice
-    paginator = CappedCountPaginator
-
-    @admin.display(description="Book", ordering="book__title")
-    def book_link(self, obj):
-        return format_html('<a href="{}">{}</a>', change_url(obj.book), obj.book)
-
-    @admin.display(description="Release")
-    def release_link(self, obj):
-        return format_html(
-            '<a href="{}">{}</a>', change_url(obj.release), Truncator(obj.release.title).chars(60)
-        )
-
-    @admin.display(description="Error")
-    def error(self, obj):
-        return Truncator(obj.error_message.split("\n", 1)[0]).chars(80)

@@ -2,10 +2,12 @@
 
 - books: authors, series, genres and books (the catalog);
 - releases: MyAnonamouse releases and the downloads sent to the torrent client;
+- blocklist: releases that failed for a book and are not sent for it again;
 - shelf: where owned books live on disk (folders, Audiobookshelf, imports);
 - sessions: rotating session values of outside services.
 """
 
+from catalog.models.blocklist import Blocklist
 from catalog.models.books import Author, Book, Genre, Series
 from catalog.models.releases import Download, Release
 from catalog.models.sessions import ServiceSession
@@ -13,6 +15,7 @@ from catalog.models.shelf import BookLocation
 
 __all__ = [
     "Author",
+    "Blocklist",
     "Book",
     "BookLocation",
     "Download",

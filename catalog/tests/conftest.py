@@ -178,3 +178,30 @@ def qbittorrent(real_qbittorrent, settings):
     if hashes:
         client.client.torrents_delete(delete_files=True, torrent_hashes=hashes)
     return client
+
+
+# --- following downloads: a fake qBittorrent and a library folder --------------------------
+
+
+@pytest.fixture
+def fake_qbittorrent(service_server, settings, tmp_path, request):
+    """qBittorrent's Web API faked in memory (4.5 unless the test asks for "5.2")."""
+    from catalog.tests.fakes.qbittorrent import PASSWORD, USERNAME, FakeQbittorrent
+
+    server = service_server()
+    settings.QBITTORRENT_URL = server.url_for("").rstrip("/")
+    settings.QBITTORRENT_USERNAME, settings.QBITTORRENT_PASSWORD = USERNAME, PASSWORD
+    save_path = tmp_path / "downloads"
+    save_path.mkdir()
+    version = getattr(request, "param", "4.5")
+    return FakeQbittorrent(version=version, save_path=str(save_path)).install(server)
+
+
+@pytest.fixture
+def shelf(settings, tmp_path):
+    """An empty library folder, the import target."""
+    library = tmp_path / "library"
+    library.mkdir()
+    settings.LIBRARY_PATHS = [str(library)]
+    settings.LIBRARY_IMPORT_PATH = str(library)
+    return library

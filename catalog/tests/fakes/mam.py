@@ -100,6 +100,7 @@ class FakeMam:
     downloads: list = field(default_factory=list)
     cookies_seen: list = field(default_factory=list)
     rotation: int = 0
+    torrents: dict = field(default_factory=dict)  # id -> .torrent bytes to serve for it
 
     def install(self):
         self.server.expect_request("/tor/js/loadSearchJSONbasic.php").respond_with_handler(
@@ -161,6 +162,5 @@ class FakeMam:
         tid = int(request.args["tid"])
         self.downloads.append(tid)
         title = next((i["title"] for i in self.items if i["id"] == tid), f"torrent-{tid}")
-        return self._rotate(
-            Response(torrent_file(f"{tid}-{title}"), content_type="application/x-bittorrent")
-        )
+        torrent = self.torrents.get(tid) or torrent_file(f"{tid}-{title}")
+        return self._rotate(Response(torrent, content_type="application/x-bittorrent"))

@@ -1,0 +1,103 @@
+"""After an import, Audiobookshelf is asked to scan the library that holds it (a loopback
+fake answering as PROVIDERS-DETAIL.md section 1 says: Bearer key, 200 at once)."""
+
+import json
+
+import pytest
+from werkzeug import Response
+
+from catalog.clients.audiobookshelf_scan import AudiobookshelfScanClient
+from catalog.clients.http import ServiceError
+from catalog.tests.monitoring import downloading_book, monitor, sent, torrent_content
+from scheduling.models import Task
+
+TOKEN = "abs-api-key-never-shown"
+
+
+@pytest.fixture
+def audiobookshelf(service_server, settings):
+    server = service_server()
+    settings.AUDIOBOOKSHELF_URL = server.url_for("").rstrip("/")
+    settings.AUDIOBOOKSHELF_TOKEN = TOKEN
+    server.scans = []
+    server.folders = {"lib-books": "/audiobooks", "lib-other": "/elsewhere"}
+
+    def libraries(request):
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return Response("Unauthorized", status=401)
+        found = [
+            {"id": key, "name": key, "mediaType": "book", "folders": [{"fullPath": path}]}
+            for key, path in server.folders.items()
+        ] + [{"id": "lib-pods", "name": "Podcasts", "mediaType": "podcast", "folders": []}]
+        return Response(json.dumps({"libraries": found}), content_type="application/json")
+
+    def scan(request):
+        server.scans.append(request.path.split("/")[3])
+        return Response("OK")
+
+    server.expect_request("/api/libraries").respond_with_handler(libraries)
+    server.expect_request("/api/libraries/lib-books/scan", method="POST").respond_with_handler(scan)
+    server.expect_request("/api/libraries/lib-other/scan", method="POST").respond_with_handler(scan)
+    return server
+
+
+def test_the_library_holding_the_folder_is_scanned(audiobookshelf):
+    scanned = AudiobookshelfScanClient().scan_libraries_holding(["/audiobooks/Corey/Book"])
+
+    assert (scanned, audiobookshelf.scans) == (["lib-books"], ["lib-books"])
+
+
+def test_when_no_library_holds_it_every_book_library_is_scanned(audiobookshelf):
+    AudiobookshelfScanClient().scan_libraries_holding(["/mnt/library/Corey/Book"])
+
+    assert audiobookshelf.scans == ["lib-books", "lib-other"]
+
+
+def test_a_refused_key_is_an_error_without_the_key(audiobookshelf, settings):
+    settings.AUDIOBOOKSHELF_TOKEN = "wrong-key-xyz"
+
+    with pytest.raises(ServiceError) as error:
+        AudiobookshelfScanClient().scan_libraries_holding(["/audiobooks"])
+
+    assert "wrong-key-xyz" not in str(error.value) and "HTTP 401" in str(error.value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_asks_audiobookshelf_to_scan(audiobookshelf, fake_qbittorrent, shelf):
+    audiobookshelf.folders["lib-books"] = str(shelf)
+    book = downloading_book()
+    digest, _ = torrent_content(fake_qbittorrent, "Calibans War [mp3]")
+    sent(book, digest)
+
+    task = monitor()
+
+    assert audiobookshelf.scans == ["lib-books"]
+    assert TOKEN not in task.log_output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pass_without_imports_asks_for_no_scan(audiobookshelf, fake_qbittorrent, shelf):
+    sent(downloading_book(), torrent_content(fake_qbittorrent, "x", state="downloading")[0])
+
+    assert monitor().status == Task.COMPLETED
+    assert audiobookshelf.scans == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_audiobookshelf_answering_nonsense_does_not_undo_the_import(
+    service_server, settings, fake_qbittorrent, shelf
+):
+    odd = service_server()
+    odd.expect_request("/api/libraries").respond_with_data("<html>login</html>")
+    settings.AUDIOBOOKSHELF_URL = odd.url_for("").rstrip("/")
+    book = downloading_book()
+    digest, _ = torrent_content(fake_qbittorrent, "Calibans War [mp3]")
+    download = sent(book, digest)
+
+    task = monitor()
+
+    download.refresh_from_db()
+    assert (task.status, download.status) == (Task.COMPLETED, "imported")
+    assert "Audiobookshelf was not asked to scan: Audiobookshelf: /api/libraries answered" in (
+        task.log_output
+    )
