@@ -86,7 +86,7 @@ def run(ctx):
 @contextmanager
 def _timed_saves():
     """Time each batch write of the metadata job (wall seconds, in order)."""
-    from catalog.jobs.metadata import Merger
+    from catalog.jobs.metadata_merge import Merger
 
     durations, save = [], Merger.save
 

@@ -119,6 +119,13 @@ def hardcover(service_server, settings):
     return fake
 
 
+@pytest.fixture
+def audiobook_sources(audible, audnexus):
+    """Audible and Audnexus answering, knowing nothing unless a test adds books: tests of
+    the print sources see them as sources without an answer, not as sources that are down."""
+    return audible, audnexus
+
+
 # --- a real qBittorrent --------------------------------------------------------------------
 
 
