@@ -102,6 +102,15 @@ JOBS = [
         misfire_grace=12 * HOURS,
         description="Deletes task history older than HISTORY_RETENTION_DAYS; keeps failures.",
     ),
+    Job(
+        "announced_releases",
+        "Announced books out today",
+        "catalog.jobs.announced.announced_releases",
+        "TASK_ANNOUNCED_TIME",
+        "ENABLE_ANNOUNCED_RELEASES",
+        misfire_grace=12 * HOURS,
+        description="Searches and sends the announced books whose release date has come.",
+    ),
 ]
 
 
