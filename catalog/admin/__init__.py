@@ -6,7 +6,8 @@ rendered through the templates' escaping or format_html, never marked safe.
 ServiceSession is deliberately not registered: it holds a live session cookie.
 
 The pages live in one module per idea: books, following (authors, series, genres),
-releases (releases and downloads); helpers holds what they share.
+releases (releases and downloads), calendar (announced books by month), series_books (a
+series' books in order, with its gaps); helpers holds what they share.
 """
 
-from catalog.admin import books, following, releases  # noqa: F401 - registers the pages
+from catalog.admin import books, calendar, following, releases  # noqa: F401 - registers the pages

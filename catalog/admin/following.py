@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from catalog.admin.helpers import changelist_url, count_of, plural
+from catalog.admin.series_books import SeriesBooksPage
 from catalog.models import Author, Book, Genre, Series
 from scheduling.admin.lists import CappedCountPaginator
 
@@ -58,7 +59,7 @@ class AuthorAdmin(MonitorActions, admin.ModelAdmin):
 
 
 @admin.register(Series)
-class SeriesAdmin(MonitorActions, admin.ModelAdmin):
+class SeriesAdmin(SeriesBooksPage, MonitorActions, admin.ModelAdmin):
     list_display = [
         "name",
         "monitored",
@@ -66,6 +67,7 @@ class SeriesAdmin(MonitorActions, admin.ModelAdmin):
         "include_fractional",
         "include_omnibus",
         "book_list",
+        "books_in_order",
         "goodreads_id",
     ]
     list_filter = ["monitored", "new_books_only", "include_fractional", "include_omnibus"]

@@ -3,15 +3,18 @@
 - books: authors, series, genres and books (the catalog);
 - releases: MyAnonamouse releases and the downloads sent to the torrent client;
 - shelf: where owned books live on disk (folders, Audiobookshelf, imports);
-- sessions: rotating session values of outside services.
+- sessions: rotating session values of outside services;
+- announced: the release calendar's view of announced books.
 """
 
+from catalog.models.announced import AnnouncedBook
 from catalog.models.books import Author, Book, Genre, Series
 from catalog.models.releases import Download, Release
 from catalog.models.sessions import ServiceSession
 from catalog.models.shelf import BookLocation
 
 __all__ = [
+    "AnnouncedBook",
     "Author",
     "Book",
     "BookLocation",
