@@ -1,6 +1,8 @@
 """A series' books in order, with what is owned, wanted, downloading and announced, and the
 numbered places the library has no book for: the "missing books in a series" page."""
 
+import math
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
@@ -43,20 +45,22 @@ class SeriesBooksPage:
 
 
 def series_rows(books):
-    """One row per book, and one per whole-numbered place between them with no book."""
+    """One row per book, and one per whole-numbered place before it that has no book (a
+    novella 9.5 after book 4 comes after the missing 5 to 9)."""
     rows, last = [], 0
     for book in books:
-        number = _whole(book.series_position)
+        number = _place(book.series_position)
         if number is not None:
-            rows += [{"position": str(gap), "status": "gap"} for gap in range(last + 1, number)]
-            last = max(last, number)
+            up_to = math.ceil(number)
+            rows += [{"position": str(gap), "status": "gap"} for gap in range(last + 1, up_to)]
+            last = max(last, up_to if number == up_to else up_to - 1)
         rows.append({"position": book.series_position, "status": book.status, "book": book})
     return rows
 
 
-def _whole(position):
+def _place(position):
     try:
         number = float(position)
     except (TypeError, ValueError):
         return None
-    return int(number) if number.is_integer() and 0 < number < 10000 else None
+    return number if 0 < number < 10000 else None
