@@ -36,6 +36,8 @@ def settings_for(fakes):
         "GOOGLE_BOOKS_API_URL": fakes.url("google"),
         "MAM_URL": fakes.url("mam"),
         "QBITTORRENT_URL": fakes.url("qbittorrent"),
+        "AUDIBLE_URL": fakes.url("audible"),
+        "AUDIBLE_REQUESTS_PER_SECOND": 0,
         "QBITTORRENT_PASSWORD": "bench-password",
         "MAM_SESSION_ID": "bench-session",
         "MAM_REQUESTS_PER_SECOND": 0,

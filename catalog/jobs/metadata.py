@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from catalog.clients.http import ServiceError
 from catalog.jobs.metadata_merge import Merger
-from catalog.jobs.metadata_sources import Sources, lookup_book
+from catalog.jobs.metadata_sources import STAGES, Sources, look_up_batch
 from catalog.models import Book
 from scheduling.models import FailedAttempt
 
@@ -73,23 +73,16 @@ def refresh(run, queryset):
 
     def look_up(books):
         """In the helper thread: each book's records (or its error). Network only."""
-        found = []
-        for book in books:
-            if stop.is_set() or run.cancel_requested or all_down():
-                break
-            try:
-                records = lookup_book(run, book, sources)
-            except ServiceError as error:
-                records = error
-            if not records and not sources.any_down():
-                records = NO_MATCH
-            found.append((book, records))
-        return found
+        found = look_up_batch(run, books, sources, stages, stop)
+        return [
+            (book, NO_MATCH if not records and not sources.any_down() else records)
+            for book, records in found
+        ]
 
     # A pipeline of two: the helper looks up one batch while this thread merges and writes
     # the one before. With a rate limit the lookups set the pace, and the writes, which
     # used to stop the requests for a quarter of a second a batch, now cost no wall time.
-    with run.helper_pool("lookups") as helper:
+    with run.helper_pool("lookups") as helper, run.helper_pool("sources", len(STAGES)) as stages:
         try:
             ahead = None
             for start in range(0, len(ids), BATCH_SIZE):

@@ -24,7 +24,12 @@ from catalog.tests.fakes.google_books import (
     google_volume,
     google_volumes,
 )
-from catalog.tests.fakes.hardcover import FakeHardcover, hardcover_book
+from catalog.tests.fakes.hardcover import (
+    FakeHardcover,
+    hardcover_book,
+    hardcover_document,
+    hardcover_edition,
+)
 from catalog.tests.fakes.mam import NOW, FakeMam, days_ago, mam_item, mam_page
 from catalog.tests.fakes.openlibrary import openlibrary_search, openlibrary_works
 from catalog.tests.fakes.torrents import bencode, torrent_file, torrent_info_hash
@@ -39,6 +44,8 @@ __all__ = [
     "audible_stub",
     "audnexus_book",
     "hardcover_book",
+    "hardcover_document",
+    "hardcover_edition",
     "FakeGoogleBooks",
     "FakeMam",
     "bencode",

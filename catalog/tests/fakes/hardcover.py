@@ -40,7 +40,8 @@ def hardcover_book(
     }
 
 
-def _edition(book):
+def hardcover_edition(book):
+    """The `editions` entry of a book found by one of its ISBNs."""
     audio = None
     if book["audio_seconds"] or book["audio_release_date"]:
         audio = {
@@ -68,7 +69,8 @@ def _edition(book):
     }
 
 
-def _document(book):
+def hardcover_document(book):
+    """The Typesense document of a book in `search` results."""
     series = book["series"]
     return {
         "id": str(book["id"]),
@@ -133,11 +135,15 @@ class FakeHardcover:
         for alias, name in zip(fields, names, strict=True):
             if name == "editions":
                 wanted = set(variables.get("isbns") or [])
-                data[alias] = [_edition(b) for b in self.books if b["isbn13"] in wanted][:1]
+                data[alias] = [hardcover_edition(b) for b in self.books if b["isbn13"] in wanted][
+                    :1
+                ]
             elif name == "search":
                 text = str(variables.get("query") or "").lower()
                 hits = [
-                    {"document": _document(b)} for b in self.books if b["title"].lower() in text
+                    {"document": hardcover_document(b)}
+                    for b in self.books
+                    if b["title"].lower() in text
                 ]
                 ids = [int(h["document"]["id"]) for h in hits]
                 data[alias] = {"ids": ids, "results": {"found": len(hits), "hits": hits}}
