@@ -17,22 +17,22 @@ METHOD = """
 A library of owned books with bare metadata (bench/world.py says which have an ISBN, an
 ASIN or a Goodreads id), and one local process faking the five metadata hosts (Google
 Books, Goodreads, Audible's catalog, Audnexus, Hardcover with a token) on five ports
-(bench/fake_services.py, payloads from catalog/tests/fakes/), answering instantly.
-Rate-limited: `manage.py runtask metadata_full_refresh` as a process with every host's
+(bench/fake_services.py, payloads from catalog/tests/fakes/), answering instantly. Rate-
+limited: `manage.py runtask metadata_full_refresh` as a process with every host's
 *_REQUESTS_PER_SECOND = R; wall time from exec to exit. The providers are separate hosts
 with separate limits, so they could be asked at the same time: the ideal is the busiest
-host's requests / R, max over the hosts of N_host / R, with N counted by the fakes.
-Rate limit off (0): the same job in this process through runner.run_task (what runtask
-calls) inside CaptureQueriesContext, on an identical copy of the library; CPU is this process's time.process_time(). Reference for
-the CPU: the same HTTP requests (recorded by the fakes) sent again through the project's
-own sessions (catalog/clients/http.py, no rate limit), no parsing and no database: what
-the HTTP alone costs. The job's own work per book is the difference. Reference for
-the queries: the same in-process run on a tenth of the library; what each further book
-adds (the difference of the two counts over the difference of the books) must stay far
-below one query, or a query per book hides in the batches. Also measured alone: the
-clients' per-host limiter (catalog/clients/http.py spacing_limiter) asked for R, and the
-time the job spends writing its batches (Merger.save), while its helper thread goes on
-with the next batch's requests.
+host's requests / R, max over the hosts of N_host / R, with N counted by the fakes. Rate
+limit off (0): the same job in this process through runner.run_task (what runtask calls)
+inside CaptureQueriesContext, on an identical copy of the library; CPU is this process's
+time.process_time(). Reference for the CPU: the same HTTP requests (recorded by the
+fakes) sent again through the project's own sessions (catalog/clients/http.py, no rate
+limit), no parsing and no database: what the HTTP alone costs. The job's own work per
+book is the difference. Reference for the queries: the same in-process run on a tenth of
+the library; what each further book adds (the difference of the two counts over the
+difference of the books) must stay far below one query, or a query per book hides in the
+batches. Also measured alone: the clients' per-host limiter (catalog/clients/http.py
+spacing_limiter) asked for R, and the time the job spends writing its batches
+(Merger.save), while its helper thread goes on with the next batch's requests.
 """
 JOB = "metadata_full_refresh"
 HOSTS = {  # fake service -> (its URL setting, its rate setting)

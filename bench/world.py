@@ -123,8 +123,8 @@ class MetadataBook:
     Audiobook sources: half the books (0-9) carry their ASIN (Audnexus by ASIN), one of
     which (4) Audnexus does not have in the region (a 404, then Audible's catalog by title);
     the other half are found by title in Audible's catalog, except one (13) that Audible
-    does not sell. Hardcover (with a token) is asked only about the books no source gave a
-    series (two in three are in none) or Audible did not describe (13): one ISBN query each.
+    does not sell. Hardcover (with a token) is asked only about the book Audible does not
+    describe (13): one ISBN query each.
     """
 
     number: int
@@ -174,15 +174,12 @@ def metadata_books(count):
 def metadata_expected_requests(count):
     """{host: requests} one full refresh of the world makes."""
     kinds = [number % 20 for number in range(count)]
-    in_series = [number % 3 == 0 for number in range(count)]
     return {
         "google": sum(2 if kind == 5 else 1 for kind in kinds),
         "goodreads": count,
         "audnexus": sum(1 for kind in kinds if kind < 10),
         "audible": sum(1 for kind in kinds if kind >= 10 or kind == 4),
-        "hardcover": sum(
-            1 for kind, series in zip(kinds, in_series, strict=True) if not series or kind == 13
-        ),
+        "hardcover": sum(1 for kind in kinds if kind == 13),
     }
 
 

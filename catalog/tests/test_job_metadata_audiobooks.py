@@ -98,6 +98,23 @@ def test_hardcover_is_not_asked_when_the_others_answered_its_fields(everyone):
     assert everyone[4].queries == []
 
 
+def test_a_standalone_both_audible_and_goodreads_describe_is_not_asked_of_hardcover(everyone):
+    audible, audnexus, _, goodreads, hardcover = everyone
+    standalone = audible_product(ASIN, "Leviathan Wakes", [COREY], ["Jefferson Mays"])
+    audible.products, audnexus.regions = [standalone], {}
+    audnexus.add(standalone)
+    goodreads.clear()
+    goodreads.expect_request(f"/book/isbn/{ISBN}").respond_with_data(
+        goodreads_book_page(8855321, "Leviathan Wakes", author=COREY, isbn13=ISBN),
+        content_type="text/html",
+    )
+    leviathan = book(isbn_13=ISBN)
+    refresh()
+    leviathan.refresh_from_db()
+    assert leviathan.series is None
+    assert hardcover.queries == []
+
+
 def test_without_an_audible_series_goodreads_gives_it(everyone):
     audible, audnexus = everyone[0], everyone[1]
     standalone = audible_product(ASIN, "Leviathan Wakes", [COREY], ["Jefferson Mays"])
