@@ -197,3 +197,15 @@ def test_a_wanted_book_whose_date_lies_ahead_is_announced_instead_of_searched(ex
     wanted.refresh_from_db()
     assert wanted.status == Book.ANNOUNCED
     assert mam.searches == []
+
+
+def test_on_the_day_completion_searches_an_announced_book_audible_no_longer_lists(
+    expanse, audible, mam, settings
+):
+    settings.DOWNLOAD_DRY_RUN = True
+    with at(BEFORE):
+        run("series_completion")
+    audible.products = []
+    with at(ON_THE_DAY):
+        run("series_completion")
+    assert Download.objects.get().book.title == "The Last Light"

@@ -35,6 +35,21 @@ def refresh():
     return task
 
 
+STANDALONE = audible_product(ASIN, "Leviathan Wakes", [COREY], ["Jefferson Mays"])
+
+
+def audible_sells_only(audible, audnexus, product):
+    audible_sells_only(audible, audnexus, product)
+
+
+def goodreads_without_series(goodreads):
+    goodreads.clear()
+    goodreads.expect_request(f"/book/isbn/{ISBN}").respond_with_data(
+        goodreads_book_page(8855321, "Leviathan Wakes", author=COREY, isbn13=ISBN),
+        content_type="text/html",
+    )
+
+
 def source_of(book, name):
     return book.metadata_sources[name]["source"]
 
@@ -100,14 +115,8 @@ def test_hardcover_is_not_asked_when_the_others_answered_its_fields(everyone):
 
 def test_a_standalone_both_audible_and_goodreads_describe_is_not_asked_of_hardcover(everyone):
     audible, audnexus, _, goodreads, hardcover = everyone
-    standalone = audible_product(ASIN, "Leviathan Wakes", [COREY], ["Jefferson Mays"])
-    audible.products, audnexus.regions = [standalone], {}
-    audnexus.add(standalone)
-    goodreads.clear()
-    goodreads.expect_request(f"/book/isbn/{ISBN}").respond_with_data(
-        goodreads_book_page(8855321, "Leviathan Wakes", author=COREY, isbn13=ISBN),
-        content_type="text/html",
-    )
+    audible_sells_only(audible, audnexus, STANDALONE)
+    goodreads_without_series(goodreads)
     leviathan = book(isbn_13=ISBN)
     refresh()
     leviathan.refresh_from_db()
@@ -117,10 +126,7 @@ def test_a_standalone_both_audible_and_goodreads_describe_is_not_asked_of_hardco
 
 def test_without_an_audible_series_goodreads_gives_it(everyone):
     audible, audnexus = everyone[0], everyone[1]
-    standalone = audible_product(ASIN, "Leviathan Wakes", [COREY], ["Jefferson Mays"])
-    audible.products = [standalone]
-    audnexus.regions.clear()
-    audnexus.add(standalone)
+    audible_sells_only(audible, audnexus, STANDALONE)
     leviathan = book(isbn_13=ISBN)
     refresh()
     leviathan.refresh_from_db()
@@ -132,11 +138,7 @@ def test_without_an_audible_series_goodreads_gives_it(everyone):
 def test_without_audible_and_goodreads_series_hardcover_gives_it(everyone):
     audible, audnexus, google, goodreads, hardcover = everyone
     audible.products, audnexus.regions = [], {}
-    goodreads.clear()
-    goodreads.expect_request(f"/book/isbn/{ISBN}").respond_with_data(
-        goodreads_book_page(8855321, "Leviathan Wakes", author=COREY, isbn13=ISBN),
-        content_type="text/html",
-    )
+    goodreads_without_series(goodreads)
     leviathan = book(isbn_13=ISBN)
     refresh()
     leviathan.refresh_from_db()
@@ -148,9 +150,7 @@ def test_without_audible_and_goodreads_series_hardcover_gives_it(everyone):
 def test_a_position_never_comes_from_another_source_than_its_series(everyone):
     audible, audnexus = everyone[0], everyone[1]
     numberless = audible_product(ASIN, "Leviathan Wakes", [COREY], series=("The Expanse", ""))
-    audible.products = [numberless]
-    audnexus.regions.clear()
-    audnexus.add(numberless)
+    audible_sells_only(audible, audnexus, numberless)
     leviathan = book(isbn_13=ISBN)
     refresh()
     leviathan.refresh_from_db()
@@ -210,8 +210,7 @@ def test_a_wanted_book_with_a_future_audio_release_becomes_announced(everyone):
     audible, audnexus = everyone[0], everyone[1]
     coming = (timezone.localdate() + timedelta(days=40)).isoformat()
     product = audible_product(ASIN, "Leviathan Wakes", [COREY], release_date=coming)
-    audible.products, audnexus.regions = [product], {}
-    audnexus.add(product)
+    audible_sells_only(audible, audnexus, product)
     leviathan = book(isbn_13=ISBN, status=Book.WANTED)
     owned = book("Caliban's War", status=Book.OWNED, asin=ASIN)
     refresh()
