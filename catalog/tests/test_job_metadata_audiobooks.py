@@ -39,7 +39,8 @@ STANDALONE = audible_product(ASIN, "Leviathan Wakes", [COREY], ["Jefferson Mays"
 
 
 def audible_sells_only(audible, audnexus, product):
-    audible_sells_only(audible, audnexus, product)
+    audible.products, audnexus.regions = [product], {}
+    audnexus.add(product)
 
 
 def goodreads_without_series(goodreads):
