@@ -64,7 +64,7 @@ JOBS = [
         "TASK_METADATA_FULL_TIME",
         "ENABLE_METADATA_CORRECTION",
         misfire_grace=48 * HOURS,
-        description="Refreshes every book from Google Books and Goodreads.",
+        description="Refreshes every book from Audible, Google Books, Goodreads and Hardcover.",
     ),
     Job(
         "metadata_new_books",

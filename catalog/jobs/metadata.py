@@ -102,6 +102,7 @@ def refresh(run, queryset):
                 updated += refresh_batch(run, ahead.result(), merger)
         finally:
             stop.set()
+    sources.record_health()
     if all_down():
         run.log.warning(
             "Every metadata source is unavailable; %d books wait for the next run.",

@@ -29,6 +29,7 @@ from catalog.clients.google_books import GoogleBooksClient
 from catalog.clients.hardcover import HardcoverClient, QueryRefused
 from catalog.clients.http import AccessRefused, RateLimited, ServiceError, ServiceUnavailable
 from catalog.clients.records import MetadataRecord
+from scheduling import health
 
 PROVIDER_WIDE = (
     RateLimited,
@@ -44,11 +45,13 @@ class Provider:
     name: str
     client: object
     down: str = ""  # why it stopped being asked this run
+    asked: bool = False
 
     def ask(self, run, lookup):
         """lookup(client) -> record or None; a provider-wide failure marks it down."""
         if self.down:
             return None
+        self.asked = True
         try:
             return lookup(self.client)
         except ServiceError as error:
@@ -76,6 +79,22 @@ class Sources:
 
     def all_down(self):
         return all(provider.down for provider in self.all)
+
+    def record_health(self):
+        """The audiobook sources' state for the dashboard (from the job's own thread: the
+        lookup threads do not touch the database)."""
+        for service, provider in (
+            ("audible", self.audible),
+            ("audnexus", self.audnexus),
+            ("hardcover", self.hardcover),
+        ):
+            if provider is not None and provider.asked:
+                summary = (
+                    f"refused or down this run: {provider.down}"
+                    if provider.down
+                    else ("answered the metadata refresh")
+                )
+                health.record(service, not provider.down, summary)
 
     def any_down(self):
         return any(provider.down for provider in self.all)

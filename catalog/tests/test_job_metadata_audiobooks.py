@@ -13,7 +13,7 @@ from catalog.tests.fakes import (
     google_volume,
     hardcover_book,
 )
-from scheduling.models import Task
+from scheduling.models import ServiceCheck, Task
 from scheduling.runner import run_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -197,6 +197,9 @@ def test_a_refused_hardcover_token_skips_hardcover_for_the_run(everyone, setting
     assert "revoked-token" not in task.log_output
     assert task.items_succeeded == 1  # Leviathan from Google and Goodreads; Caliban unknown
     assert hardcover.queries == []  # refused at the token, before any query was read
+    check = ServiceCheck.objects.get(service="hardcover")
+    assert not check.ok and "HARDCOVER_TOKEN was refused" in check.summary
+    assert ServiceCheck.objects.get(service="audible").ok
 
 
 def test_a_locked_narrator_is_never_written(everyone):
