@@ -27,4 +27,8 @@ def _isolated_settings(settings, tmp_path):
     settings.GOODREADS_URL = "http://127.0.0.1:9"
     settings.OPENLIBRARY_URL = "http://127.0.0.1:9"
     settings.QBITTORRENT_URL = "http://127.0.0.1:9"
+    settings.AUDIBLE_URL = "http://127.0.0.1:9"
+    settings.AUDNEXUS_URL = "http://127.0.0.1:9"
+    settings.HARDCOVER_URL = "http://127.0.0.1:9"
+    settings.HARDCOVER_TOKEN = ""
     settings.SCHEDULER_LOCK_FILE = str(tmp_path / "scheduler.lock")

@@ -108,6 +108,14 @@ def choices(name, default, allowed):
     return values
 
 
+def choice(name, default, allowed):
+    """One word of `allowed`, in lower case."""
+    value = _raw(name, default).strip().lower()
+    if value not in allowed:
+        _refuse(name, value, f"unknown value; choose among {', '.join(sorted(allowed))}")
+    return value
+
+
 def timezone(name, default):
     value = _raw(name, default)
     try:

@@ -10,6 +10,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from audiobook_site import env
+from catalog.regions import AUDIBLE_HOSTS
 from scheduling.notify import EVENTS as NOTIFICATION_EVENTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -125,6 +126,7 @@ TASK_SCHEDULES = {
     "series_completion": env.cron("TASK_SERIES_TIME", "0 3 2 * *", TIME_ZONE),
     "author_completion": env.cron("TASK_AUTHOR_TIME", "0 3 3 * *", TIME_ZONE),
     "cleanup_old_tasks": env.cron("TASK_CLEANUP_TIME", "0 1 * * *", TIME_ZONE),
+    "announced_releases": env.cron("TASK_ANNOUNCED_TIME", "0 6 * * *", TIME_ZONE),
 }
 FEATURE_FLAGS = {
     "ENABLE_MAM_SCRAPING": env.flag("ENABLE_MAM_SCRAPING", True),
@@ -132,6 +134,7 @@ FEATURE_FLAGS = {
     "ENABLE_METADATA_CORRECTION": env.flag("ENABLE_METADATA_CORRECTION", True),
     "ENABLE_SERIES_COMPLETION": env.flag("ENABLE_SERIES_COMPLETION", True),
     "ENABLE_AUTHOR_COMPLETION": env.flag("ENABLE_AUTHOR_COMPLETION", True),
+    "ENABLE_ANNOUNCED_RELEASES": env.flag("ENABLE_ANNOUNCED_RELEASES", True),
 }
 HISTORY_RETENTION_DAYS = env.integer("HISTORY_RETENTION_DAYS", 30, minimum=1)
 NEW_BOOKS_DAYS = env.integer("NEW_BOOKS_DAYS", 7, minimum=1)
@@ -179,6 +182,18 @@ GOODREADS_REQUESTS_PER_SECOND = env.number("GOODREADS_REQUESTS_PER_SECOND", 0.5,
 OPENLIBRARY_URL = env.url("OPENLIBRARY_URL", "https://openlibrary.org")
 OPENLIBRARY_REQUESTS_PER_SECOND = env.number("OPENLIBRARY_REQUESTS_PER_SECOND", 1, minimum=0)
 
+# Audiobook metadata: Audible's catalog (regional hosts) and Audnexus, both keyless;
+# Hardcover only with a token. See README "Audiobook metadata".
+AUDIBLE_REGION = env.choice("AUDIBLE_REGION", "us", AUDIBLE_HOSTS)
+AUDIBLE_URL = env.url("AUDIBLE_URL", AUDIBLE_HOSTS[AUDIBLE_REGION])
+AUDIBLE_REQUESTS_PER_SECOND = env.number("AUDIBLE_REQUESTS_PER_SECOND", 1, minimum=0)
+AUDNEXUS_URL = env.url("AUDNEXUS_URL", "https://api.audnex.us")
+AUDNEXUS_REQUESTS_PER_SECOND = env.number("AUDNEXUS_REQUESTS_PER_SECOND", 1, minimum=0)
+HARDCOVER_URL = env.url("HARDCOVER_URL", "https://api.hardcover.app/v1/graphql")
+HARDCOVER_TOKEN = env.text("HARDCOVER_TOKEN", "")
+# Hardcover allows 60 requests a minute; the client sends one query per request.
+HARDCOVER_REQUESTS_PER_SECOND = env.number("HARDCOVER_REQUESTS_PER_SECOND", 1, minimum=0)
+
 QBITTORRENT_URL = env.url("QBITTORRENT_URL", "http://127.0.0.1:8080")
 QBITTORRENT_USERNAME = env.text("QBITTORRENT_USERNAME", "admin")
 QBITTORRENT_PASSWORD = env.text("QBITTORRENT_PASSWORD", "")
@@ -224,6 +239,7 @@ SECRET_SETTING_NAMES = (
     "QBITTORRENT_PASSWORD",
     "NOTIFY_URLS",
     "AUDIOBOOKSHELF_TOKEN",
+    "HARDCOVER_TOKEN",
 )
 
 # --- Logging -----------------------------------------------------------------------------

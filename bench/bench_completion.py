@@ -39,6 +39,8 @@ def settings_for(fakes):
         "QBITTORRENT_URL": fakes.url("qbittorrent"),
         "QBITTORRENT_USERNAME": qbittorrent.USERNAME,
         "QBITTORRENT_PASSWORD": qbittorrent.PASSWORD,
+        "AUDIBLE_URL": fakes.url("audible"),
+        "AUDIBLE_REQUESTS_PER_SECOND": 0,
         "MAM_SESSION_ID": "bench-session",
         "MAM_REQUESTS_PER_SECOND": 0,
         "GOODREADS_REQUESTS_PER_SECOND": 0,

@@ -14,27 +14,34 @@ from bench.processes import manage_args, run_measured
 from bench.report import Figure
 
 METHOD = """
-A library of owned books with bare metadata (bench/world.py says which have an ISBN or a
-Goodreads id), and one local process faking Google Books and Goodreads on two ports
-(bench/fake_services.py, payloads from catalog/tests/fakes.py), answering instantly.
-Rate-limited: `manage.py runtask metadata_full_refresh` as a process with
-GOOGLE_BOOKS_REQUESTS_PER_SECOND = GOODREADS_REQUESTS_PER_SECOND = R; wall time from exec
-to exit. The two providers are separate hosts with separate limits, so they could be
-asked at the same time: the ideal is the busier host's requests / R, max(N_google / R,
-N_goodreads / R), with N counted by the fakes. Rate limit off (0): the same job in this
-process through runner.run_task (what runtask calls) inside CaptureQueriesContext, on an
-identical copy of the library; CPU is this process's time.process_time(). Reference for
-the CPU: the same HTTP requests (recorded by the fakes) sent again through the project's
-own sessions (catalog/clients/http.py, no rate limit), no parsing and no database: what
-the HTTP alone costs. The job's own work per book is the difference. Reference for
-the queries: the same in-process run on a tenth of the library; what each further book
-adds (the difference of the two counts over the difference of the books) must stay far
-below one query, or a query per book hides in the batches. Also measured alone: the
-clients' per-host limiter (catalog/clients/http.py spacing_limiter) asked for R, and the
-time the job spends writing its batches (Merger.save), while its helper thread goes on
-with the next batch's requests.
+A library of owned books with bare metadata (bench/world.py says which have an ISBN, an
+ASIN or a Goodreads id), and one local process faking the five metadata hosts (Google
+Books, Goodreads, Audible's catalog, Audnexus, Hardcover with a token) on five ports
+(bench/fake_services.py, payloads from catalog/tests/fakes/), answering instantly. Rate-
+limited: `manage.py runtask metadata_full_refresh` as a process with every host's
+*_REQUESTS_PER_SECOND = R; wall time from exec to exit. The providers are separate hosts
+with separate limits, so they could be asked at the same time: the ideal is the busiest
+host's requests / R, max over the hosts of N_host / R, with N counted by the fakes. Rate
+limit off (0): the same job in this process through runner.run_task (what runtask calls)
+inside CaptureQueriesContext, on an identical copy of the library; CPU is this process's
+time.process_time(). Reference for the CPU: the same HTTP requests (recorded by the
+fakes) sent again through the project's own sessions (catalog/clients/http.py, no rate
+limit), no parsing and no database: what the HTTP alone costs. The job's own work per
+book is the difference. Reference for the queries: the same in-process run on a tenth of
+the library; what each further book adds (the difference of the two counts over the
+difference of the books) must stay far below one query, or a query per book hides in the
+batches. Also measured alone: the clients' per-host limiter (catalog/clients/http.py
+spacing_limiter) asked for R, and the time the job spends writing its batches
+(Merger.save), while its helper thread goes on with the next batch's requests.
 """
 JOB = "metadata_full_refresh"
+HOSTS = {  # fake service -> (its URL setting, its rate setting)
+    "google": ("GOOGLE_BOOKS_API_URL", "GOOGLE_BOOKS_REQUESTS_PER_SECOND"),
+    "goodreads": ("GOODREADS_URL", "GOODREADS_REQUESTS_PER_SECOND"),
+    "audible": ("AUDIBLE_URL", "AUDIBLE_REQUESTS_PER_SECOND"),
+    "audnexus": ("AUDNEXUS_URL", "AUDNEXUS_REQUESTS_PER_SECOND"),
+    "hardcover": ("HARDCOVER_URL", "HARDCOVER_REQUESTS_PER_SECOND"),
+}
 
 
 def run(ctx):
@@ -44,18 +51,13 @@ def run(ctx):
     tenth = _library(ctx, "metadata_tenth", max(1, count // 10))
     limited = ctx.server.clone(base, "metadata_limited")
     with FakeServices(books=count, record=True) as fakes:
-        urls = {
-            "GOOGLE_BOOKS_API_URL": fakes.url("google"),
-            "GOODREADS_URL": fakes.url("goodreads"),
-        }
+        urls = {url: fakes.url(name) for name, (url, _) in HOSTS.items()}
+        urls["HARDCOVER_URL"] += "/v1/graphql"
+        urls["HARDCOVER_TOKEN"] = "hc_pat_bench-token"
         fakes.reset()
         limited_run = _rate_limited(ctx, section, fakes, limited, urls, count, rate)
         fakes.reset()
-        unlimited = {
-            "GOOGLE_BOOKS_REQUESTS_PER_SECOND": 0,
-            "GOODREADS_REQUESTS_PER_SECOND": 0,
-            **urls,
-        }
+        unlimited = {**{rate: 0 for _, rate in HOSTS.values()}, **urls}
         with override_settings(**unlimited):
             with using(base), _timed_saves() as saves:
                 cost = run_job(JOB, ctx.log_path("metadata-in-process"))
@@ -86,7 +88,7 @@ def run(ctx):
 @contextmanager
 def _timed_saves():
     """Time each batch write of the metadata job (wall seconds, in order)."""
-    from catalog.jobs.metadata import Merger
+    from catalog.jobs.metadata_merge import Merger
 
     durations, save = [], Merger.save
 
@@ -136,17 +138,12 @@ def _library(ctx, label, count):
 
 
 def _rate_limited(ctx, section, fakes, database, urls, count, rate):
-    env = ctx.env(
-        database,
-        GOOGLE_BOOKS_REQUESTS_PER_SECOND=rate,
-        GOODREADS_REQUESTS_PER_SECOND=rate,
-        **urls,
-    )
+    env = ctx.env(database, **{setting: rate for _, setting in HOSTS.values()}, **urls)
     result = run_measured(manage_args("runtask", JOB), env, ctx.log_path("metadata-limited"))
     if result.returncode != 0:
         raise RuntimeError(f"runtask {JOB} failed:\n{result.output[-3000:]}")
-    google, goodreads = fakes.requests("google"), fakes.requests("goodreads")
-    ideal = max(google / rate, goodreads / rate)
+    counts = {name: fakes.requests(name) for name in HOSTS}
+    ideal = max(counts.values()) / rate
     ratio = result.wall_seconds / ideal
     section.add(
         Figure(
@@ -154,7 +151,7 @@ def _rate_limited(ctx, section, fakes, database, urls, count, rate):
             result.wall_seconds,
             "s",
             reference=ideal,
-            reference_what="ideal: the busier host's requests / R",
+            reference_what="ideal: the busiest host's requests / R",
             goal="≤ 1.05x",
             met=ratio <= 1.05,
             note=f"{count:,} books",
@@ -162,9 +159,9 @@ def _rate_limited(ctx, section, fakes, database, urls, count, rate):
     )
     expected = world.metadata_expected_requests(count)
     section.detail(
-        f"requests: Google Books {google:,}, Goodreads {goodreads:,} (the world predicts "
-        f"{expected[0]:,} and {expected[1]:,}); process CPU {result.cpu_seconds:.1f} s, "
-        f"peak RSS {result.peak_rss_mb:.0f} MB"
+        "requests per host: "
+        + ", ".join(f"{name} {counts[name]:,} (predicted {expected[name]:,})" for name in HOSTS)
+        + f"; process CPU {result.cpu_seconds:.1f} s, peak RSS {result.peak_rss_mb:.0f} MB"
     )
     with using(database):
         from scheduling.models import Task

@@ -176,6 +176,7 @@ def metadata_library(books):
             spec.title,
             isbn_13=spec.isbn13 if spec.library_has_isbn else "",
             goodreads_id=spec.goodreads_id if spec.library_has_goodreads_id else "",
+            asin=spec.asin if spec.library_has_asin else "",
             status=Book.OWNED,
         )
         for spec in books

@@ -3,8 +3,9 @@
     python -m bench.fake_services --books N --series S --authors A [--record]
 
 starts one loopback HTTP server per service (Google Books, Goodreads, Open Library,
-MyAnonamouse, qBittorrent), prints their ports as one JSON line, and serves until stdin
-closes. It runs in a process of its own so that its CPU never counts as the job's.
+MyAnonamouse, qBittorrent, Audible, Audnexus, Hardcover), prints their ports as one JSON
+line, and serves until stdin closes. It runs in a process of its own so that its CPU
+never counts as the job's.
 
 Payloads come from the test suite's builders (catalog/tests/fakes.py), which follow
 PROVIDERS.md. HTTP/1.1 with keep-alive, as the real services speak it. Each server also
@@ -33,6 +34,8 @@ import requests
 from werkzeug.formparser import parse_form_data
 
 from bench import world
+from bench.fake_answers import Answer, Service
+from bench.fake_audiobooks import Audible, Audnexus, Hardcover
 from bench.processes import ROOT
 from catalog.tests.fakes import (
     goodreads_book_page,
@@ -47,28 +50,8 @@ from catalog.tests.fakes import (
 )
 from catalog.tests.fakes.qbittorrent import FakeQbittorrent
 
-JSON = "application/json"
 HTML = "text/html; charset=utf-8"
 SEQUENCE = itertools.count()  # one order across every server, for the replay
-
-
-class Answer:
-    def __init__(self, body, content_type=JSON, status=200, headers=()):
-        if not isinstance(body, str | bytes):
-            body = json.dumps(body)
-        self.body = body.encode() if isinstance(body, str) else body
-        self.content_type = content_type
-        self.status = status
-        self.headers = list(headers)
-
-
-class Service:
-    """One faked service: routes a request to an Answer."""
-
-    name = ""
-
-    def answer(self, method, path, query, body):
-        raise NotImplementedError
 
 
 class GoogleBooks(Service):
@@ -406,6 +389,9 @@ def main():
         OpenLibrary(completion),
         Mam(completion),
         Qbittorrent(args.torrents),
+        Audible(books),
+        Audnexus(books),
+        Hardcover(books),
     ]
     ports = {}
     for service in services:

@@ -112,13 +112,19 @@ def isbn13(number):
 
 @dataclass(frozen=True)
 class MetadataBook:
-    """A library book and what Google Books and Goodreads know about it.
+    """A library book and what the metadata sources know about it.
 
     The mix (by number mod 20): 14 of 20 have an ISBN both services know (Google by ISBN,
     Goodreads by ISBN); 3 also carry a Goodreads id (Goodreads by id); 2 have no ISBN in the
     library (Google by title and author, then Goodreads by the ISBN Google gave); 1 has an
     ISBN Google does not know (by ISBN, empty, then by title and author). So Google Books is
     asked 1.05 times per book, Goodreads once.
+
+    Audiobook sources: half the books (0-9) carry their ASIN (Audnexus by ASIN), one of
+    which (4) Audnexus does not have in the region (a 404, then Audible's catalog by title);
+    the other half are found by title in Audible's catalog, except one (13) that Audible
+    does not sell. Hardcover (with a token) is asked only about the book Audible does not
+    describe (13): one ISBN query each.
     """
 
     number: int
@@ -129,8 +135,12 @@ class MetadataBook:
     library_has_isbn: bool
     library_has_goodreads_id: bool
     google_knows_isbn: bool
-    series: tuple = ()  # (name, position) on Goodreads
+    series: tuple = ()  # (name, position) on Goodreads and Audible
     genres: tuple = ()
+    asin: str = ""
+    library_has_asin: bool = False
+    audnexus_knows: bool = True
+    audible_knows: bool = True
 
 
 def metadata_books(count):
@@ -152,15 +162,25 @@ def metadata_books(count):
                 google_knows_isbn=kind != 5,
                 series=series,
                 genres=(GENRES[number % len(GENRES)], GENRES[(number * 7 + 3) % len(GENRES)]),
+                asin=f"B0{number:08d}",
+                library_has_asin=kind < 10,
+                audnexus_knows=kind != 4,
+                audible_knows=kind != 13,
             )
         )
     return books
 
 
 def metadata_expected_requests(count):
-    """(Google Books requests, Goodreads requests) one full refresh of the world makes."""
-    google = sum(2 if number % 20 == 5 else 1 for number in range(count))
-    return google, count
+    """{host: requests} one full refresh of the world makes."""
+    kinds = [number % 20 for number in range(count)]
+    return {
+        "google": sum(2 if kind == 5 else 1 for kind in kinds),
+        "goodreads": count,
+        "audnexus": sum(1 for kind in kinds if kind < 10),
+        "audible": sum(1 for kind in kinds if kind >= 10 or kind == 4),
+        "hardcover": sum(1 for kind in kinds if kind == 13),
+    }
 
 
 # --- series and author completion --------------------------------------------------------

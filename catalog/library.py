@@ -51,6 +51,7 @@ class BookIndex:
                 "status",
                 "series_id",
                 "series_position",
+                "release_date",
             )
         )
 

@@ -64,7 +64,7 @@ JOBS = [
         "TASK_METADATA_FULL_TIME",
         "ENABLE_METADATA_CORRECTION",
         misfire_grace=48 * HOURS,
-        description="Refreshes every book from Google Books and Goodreads.",
+        description="Refreshes every book from Audible, Google Books, Goodreads and Hardcover.",
     ),
     Job(
         "metadata_new_books",
@@ -111,6 +111,15 @@ JOBS = [
         misfire_grace=timedelta(minutes=10),
         description="Imports finished downloads into the library; fails, blocklists and "
         "re-wants the dead ones.",
+    ),
+    Job(
+        "announced_releases",
+        "Announced books out today",
+        "catalog.jobs.announced.announced_releases",
+        "TASK_ANNOUNCED_TIME",
+        "ENABLE_ANNOUNCED_RELEASES",
+        misfire_grace=12 * HOURS,
+        description="Searches and sends the announced books whose release date has come.",
     ),
 ]
 

@@ -250,12 +250,12 @@ class RunContext:
             self.check_cancel()
             yield item
 
-    def helper_pool(self, name):
-        """One helper thread for the job (a ThreadPoolExecutor of one worker) whose log
-        lines go into the run's log like the job's own. It must not use the database:
-        jobs give it network work (lookups) while their own thread writes."""
+    def helper_pool(self, name, workers=1):
+        """Helper threads for the job (a ThreadPoolExecutor, of one worker unless told)
+        whose log lines go into the run's log like the job's own. They must not use the
+        database: jobs give them network work (lookups) while their own thread writes."""
         return ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix=f"{self.name}-{name}", initializer=self._follow
+            max_workers=workers, thread_name_prefix=f"{self.name}-{name}", initializer=self._follow
         )
 
     def _follow(self):

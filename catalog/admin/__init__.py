@@ -6,8 +6,15 @@ rendered through the templates' escaping or format_html, never marked safe.
 ServiceSession is deliberately not registered: it holds a live session cookie.
 
 The pages live in one module per idea: books, following (authors, series, genres),
-releases, downloads (downloads as download_monitor follows them, and the blocklist);
-helpers holds what they share.
+releases, downloads (downloads as download_monitor follows them, and the blocklist),
+calendar (announced books by month), series_books (a series' books in order, with its
+gaps); helpers holds what they share.
 """
 
-from catalog.admin import books, downloads, following, releases  # noqa: F401 - registers pages
+from catalog.admin import (  # noqa: F401 - registers the pages
+    books,
+    calendar,
+    downloads,
+    following,
+    releases,
+)

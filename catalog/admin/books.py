@@ -171,6 +171,7 @@ class BookAdmin(admin.ModelAdmin):
                 "fields": [
                     ("publisher", "published_date"),
                     ("language", "page_count", "runtime_minutes"),
+                    ("release_date", "abridged"),
                     "genres",
                     "cover_url",
                     "description",

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from catalog.admin.helpers import changelist_url, count_of, plural
+from catalog.admin.series_books import SeriesBooksPage
 from catalog.models import Author, Book, Genre, Series
 from scheduling.admin.lists import CappedCountPaginator
 
@@ -17,12 +18,12 @@ class MonitorActions:
         description="Monitor selected (fetch their missing books)", permissions=["change"]
     )
     def monitor(self, request, queryset):
-        count = queryset.update(monitored=True)
+        count = queryset.monitor()
         self.message_user(request, f"Now monitoring {plural(count, self.opts.verbose_name)}.")
 
     @admin.action(description="Stop monitoring selected", permissions=["change"])
     def unmonitor(self, request, queryset):
-        count = queryset.update(monitored=False)
+        count = queryset.unmonitor()
         self.message_user(request, f"Stopped monitoring {plural(count, self.opts.verbose_name)}.")
 
 
@@ -31,12 +32,13 @@ class AuthorAdmin(MonitorActions, admin.ModelAdmin):
     list_display = [
         "name",
         "monitored",
+        "new_books_only",
         "book_list",
         "openlibrary_id",
         "goodreads_id",
         "date_added",
     ]
-    list_filter = ["monitored"]
+    list_filter = ["monitored", "new_books_only"]
     search_fields = ["name"]
     actions = ["monitor", "unmonitor"]
     show_full_result_count = False
@@ -57,16 +59,18 @@ class AuthorAdmin(MonitorActions, admin.ModelAdmin):
 
 
 @admin.register(Series)
-class SeriesAdmin(MonitorActions, admin.ModelAdmin):
+class SeriesAdmin(SeriesBooksPage, MonitorActions, admin.ModelAdmin):
     list_display = [
         "name",
         "monitored",
+        "new_books_only",
         "include_fractional",
         "include_omnibus",
         "book_list",
+        "books_in_order",
         "goodreads_id",
     ]
-    list_filter = ["monitored", "include_fractional", "include_omnibus"]
+    list_filter = ["monitored", "new_books_only", "include_fractional", "include_omnibus"]
     search_fields = ["name"]
     actions = ["monitor", "unmonitor"]
     show_full_result_count = False

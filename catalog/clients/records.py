@@ -3,6 +3,7 @@
 import functools
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from html import unescape
 
 from lxml import html as lxml_html
@@ -13,7 +14,7 @@ from catalog.languages import to_alpha2
 
 @dataclass
 class MetadataRecord:
-    source: str  # "google_books" or "goodreads"
+    source: str  # "audible", "google_books", "goodreads" or "hardcover"
     title: str = ""
     subtitle: str = ""
     authors: list = field(default_factory=list)
@@ -31,6 +32,11 @@ class MetadataRecord:
     series_name: str = ""
     series_position: str = ""
     genres: list = field(default_factory=list)
+    # What only audiobook sources know:
+    narrators: list = field(default_factory=list)
+    runtime_minutes: int | None = None
+    release_date: str = ""  # the audio edition's, ISO "2026-03-04"
+    abridged: bool | None = None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -97,6 +103,39 @@ def partial_date(value):
     """'2004', '2004-05', '2004-05-17' kept; anything else ''."""
     value = str(value or "").strip()
     return value if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value) else ""
+
+
+def iso_day(value):
+    """'2021-05-04T00:00:00.000Z' or '2021-05-04' -> '2021-05-04'; anything else ''."""
+    match = re.match(r"^\s*(\d{4}-\d{2}-\d{2})", str(value or ""))
+    if not match:
+        return ""
+    try:
+        return date.fromisoformat(match[1]).isoformat()
+    except ValueError:
+        return ""
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:\s*-\s*\d+(?:\.\d+)?)?")
+
+
+def series_number(value):
+    """The position in a series as a number: 'Book 1' -> '1', '2, Dramatized Adaptation'
+    -> '2', 1.0 (Hardcover's float) -> '1', '1-3' kept, '' when there is none."""
+    match = _NUMBER.search(str(value if value is not None else ""))
+    if not match:
+        return ""
+    return re.sub(r"\.0+(?!\d)", "", re.sub(r"\s+", "", match[0]))[:16]
+
+
+def names(people):
+    """[{"name": ...}, ...] (any junk skipped) -> the names."""
+    found = []
+    for person in people if isinstance(people, list) else []:
+        name = str(person.get("name") or "").strip() if isinstance(person, dict) else ""
+        if name and name not in found:
+            found.append(name[:255])
+    return found
 
 
 def language_code(value):

@@ -9,20 +9,33 @@ Author policy: the author's works from Open Library (Google Books when Open Libr
 down), without summaries and study guides (matching.is_non_book), only in
 LIBRARY_LANGUAGES when the source says the language, one entry per title across editions.
 
-A missing book becomes `wanted`; then MyAnonamouse is searched and the best release (see
-catalog/downloads.py) is sent to qBittorrent, at most MAX_DOWNLOADS_PER_RUN per run. A
-wanted book without an acceptable release stays wanted and is searched again next run.
+What is coming (catalog/jobs/upcoming.py): Audible's newest books of the series' and
+authors' authors, pre-orders included, join those lists. A book whose release date lies
+ahead is created `announced` with that date and is not searched before it; on and after
+the date it is searched on every run (and by the daily announced_releases job) until found.
+"New books only" on a series or author skips whatever was released before monitoring
+started (and what has no date: nothing says it is new).
+
+A missing book becomes `wanted` (or `announced`), and the user hears of it (new_book);
+then MyAnonamouse is searched and the best release (see catalog/downloads.py) is sent to
+qBittorrent, at most MAX_DOWNLOADS_PER_RUN per run. A wanted book without an acceptable
+release stays wanted and is searched again next run.
 """
 
+from datetime import datetime
+from functools import cached_property
+
 from django.db import transaction
+from django.utils import timezone
 
 from catalog import matching
-from catalog.clients.goodreads import GoodreadsClient
+from catalog.clients.goodreads import GoodreadsClient, SeriesEntry, parse_position
 from catalog.clients.google_books import GoogleBooksClient
 from catalog.clients.http import AccessRefused, ServiceError
 from catalog.clients.mam import MamClient
 from catalog.clients.openlibrary import OpenLibraryClient
 from catalog.downloads import Sender, choose_release, has_active_download
+from catalog.jobs.upcoming import Upcoming, release_day
 from catalog.languages import in_library_languages
 from catalog.library import BookIndex, NameCache, upsert_releases
 from catalog.models import Author, Book, Series
@@ -37,16 +50,37 @@ class Completion:
         self.run = run
         self.source = source
         self.mam = MamClient()
-        self.index = BookIndex.load()
-        self.names = NameCache()
         self.sender = Sender(run, self.mam)
         self.added = 0
+        self.announced = 0
+        self.searched = set()  # book ids: one MAM search per book per run
 
-    def want(self, title, authors, series=None, position="", goodreads_id=""):
-        """The library's book for this title, created as wanted when missing."""
-        book = self.index.find(title, authors, goodreads_id=goodreads_id)
+    # Loaded on first use: the daily announced_releases job never needs them.
+    @cached_property
+    def index(self):
+        return BookIndex.load()
+
+    @cached_property
+    def names(self):
+        return NameCache()
+
+    def want(
+        self,
+        title,
+        authors,
+        series=None,
+        position="",
+        goodreads_id="",
+        release_date=None,
+        asin="",
+        narrators=(),
+    ):
+        """The library's book for this title, created when missing: announced when its
+        release date lies ahead, else wanted."""
+        book = self.index.find(title, authors, asin=asin, goodreads_id=goodreads_id)
         if book is not None:
             return book
+        coming = release_date is not None and release_date > timezone.localdate()
         # A book and its authors, or nothing: a failed write left authorless books behind.
         with transaction.atomic():
             book = Book.objects.create(
@@ -54,19 +88,36 @@ class Completion:
                 series=series,
                 series_position=(position or "")[:16],
                 goodreads_id=str(goodreads_id or "")[:32],
-                status=Book.WANTED,
+                asin=(asin or "")[:10],
+                narrators=", ".join(narrators)[:500],
+                release_date=release_date,
+                status=Book.ANNOUNCED if coming else Book.WANTED,
                 source=self.source,
             )
             book.authors.set(self.names.authors_named(authors))
         self.index.add(book)
-        self.added += 1
-        self.run.log.info("Missing: %r by %s, now wanted.", book.title, ", ".join(authors) or "?")
+        if coming:
+            self.announced += 1
+        else:
+            self.added += 1
+        line = new_book_line(book, authors)
+        self.run.log.info("Missing: %s.", line)
+        self.run.notify("new_book", line)
         return book
 
     def fetch(self, book, narrators=()):
-        """Search MAM for a wanted book and send the best release. True when sent."""
-        if book.status != Book.WANTED or has_active_download(book) or self.sender.at_cap():
+        """Search MAM for a wanted (or announced and now out) book and send the best
+        release. True when sent. Nothing is searched before its release date."""
+        if book.pk in self.searched or book.status not in (Book.WANTED, Book.ANNOUNCED):
             return False
+        if book.not_out_yet():
+            if book.status == Book.WANTED:  # its date became known since it was wanted
+                Book.objects.filter(pk=book.pk, status=Book.WANTED).update(status=Book.ANNOUNCED)
+                book.status = Book.ANNOUNCED
+            return False
+        if has_active_download(book) or self.sender.at_cap():
+            return False
+        self.searched.add(book.pk)
         authors = [author.name for author in book.authors.all()]
         page = self.mam.search(
             text=" ".join([book.title, *authors[:1]]),
@@ -85,11 +136,27 @@ class Completion:
             release.save(update_fields=["book"])
         return self.sender.send(book, release) is not None
 
+    def fetch_due(self, books, narrators=()):
+        """Search the announced books among `books` whose day has come."""
+        for book in books.filter(status=Book.ANNOUNCED, release_date__lte=timezone.localdate()):
+            self.fetch(book, narrators)
+
     def summary(self, unit, count):
         return (
             f"{count} {unit} checked: {self.added} missing books added as wanted, "
-            f"{len(self.sender.sent)} sent to the download client."
+            f"{self.announced} announced, {len(self.sender.sent)} sent to the download client."
         )
+
+
+def new_book_line(book, authors):
+    """'Caliban's War by James S. A. Corey (The Expanse #2), announced for 2027-03-04'."""
+    where = f" ({book.series.name} #{book.series_position or '?'})" if book.series else ""
+    what = (
+        f"announced for {book.release_date:%Y-%m-%d}"
+        if book.status == Book.ANNOUNCED
+        else "now wanted"
+    )
+    return f"{book.title} by {', '.join(authors) or '?'}{where}, {what}"
 
 
 def series_completion(run):
@@ -97,9 +164,10 @@ def series_completion(run):
     run.set_total(len(series_list))
     work = Completion(run, "series")
     goodreads = GoodreadsClient()
+    upcoming = Upcoming(run)
     for series in run.items(series_list):
         try:
-            complete_series(work, goodreads, series)
+            complete_series(work, goodreads, upcoming, series)
         except AccessRefused:
             # An expired MAM session or a refused qBittorrent login fails every series the
             # same way: said once for the run, not recorded as a failure of each series.
@@ -113,24 +181,60 @@ def series_completion(run):
     return work.summary("series", len(series_list))
 
 
-def complete_series(work, goodreads, series):
-    if not series.goodreads_id:
-        raise ServiceError(
-            "Goodreads", "the series has no Goodreads id to read its book list", permanent=True
-        )
-    listing = goodreads.series(series.goodreads_id)
+def complete_series(work, goodreads, upcoming, series):
+    candidates = series_candidates(goodreads, upcoming, series)
     narrators = series_narrators(series)
-    for entry in listing.entries:
-        if not wanted_entry(series, entry):
+    for entry, facts in candidates:
+        if not wanted_entry(series, entry) or not series.wants_release(facts["release_date"]):
             continue
         book = work.want(
             entry.title,
             [entry.author] if entry.author else [],
             series=series,
             position=entry.position_text,
-            goodreads_id=entry.book_id,
+            **facts,
         )
         work.fetch(book, narrators)
+    work.fetch_due(series.books.all(), narrators)
+
+
+def series_candidates(goodreads, upcoming, series):
+    """(entry, facts for want()) of the series' books: Goodreads' list, then Audible's
+    newest books of the series' authors (pre-orders with their date)."""
+    found = []
+    if series.goodreads_id:
+        for entry in goodreads.series(series.goodreads_id).entries:
+            facts = {"release_date": _day(entry.publication_date), "goodreads_id": entry.book_id}
+            found.append((entry, facts))
+    authors = Author.objects.filter(books__series=series).distinct().values_list("name", flat=True)
+    for record in upcoming.in_series(series, list(authors)):
+        text, number, omnibus, fractional = parse_position(f"Book {record.series_position}")
+        entry = SeriesEntry(
+            record.title, text, number, omnibus, fractional, author=(record.authors or [""])[0]
+        )
+        facts = {
+            "release_date": release_day(record),
+            "asin": record.asin,
+            "narrators": record.narrators,
+        }
+        found.append((entry, facts))
+    if not found and not series.goodreads_id:
+        raise ServiceError(
+            "Goodreads",
+            "the series has no Goodreads id to read its book list, and Audible lists none",
+            permanent=True,
+        )
+    return found
+
+
+def _day(text):
+    """A Goodreads publication date when it is a whole date; a year alone says too little."""
+    for layout in ("%Y-%m-%d", "%b %d, %Y", "%B %d, %Y", "%d %B %Y"):
+        try:
+            return datetime.strptime(str(text or "").strip(), layout).date()
+        except ValueError:
+            continue
+    return None
 
 
 def wanted_entry(series, entry):
@@ -157,16 +261,42 @@ def author_completion(run):
     run.set_total(len(authors))
     work = Completion(run, "author")
     openlibrary, google = OpenLibraryClient(), GoogleBooksClient()
+    upcoming = Upcoming(run)
     for author in run.items(authors):
         try:
-            titles = bibliography(author, openlibrary, google, run)
+            # New books only: the back catalogue is not wanted, only what comes out now.
+            titles = [] if author.new_books_only else bibliography(author, openlibrary, google, run)
         except ServiceError as error:
             run.failed("author", author.pk, error, label=author.name)
             continue
         for title in titles:
             work.fetch(work.want(title, [author.name]))
+        for record in new_releases(author, upcoming):
+            book = work.want(
+                record.title,
+                [author.name],
+                release_date=release_day(record),
+                asin=record.asin,
+                narrators=record.narrators,
+            )
+            work.fetch(book)
+        work.fetch_due(author.books.all())
         run.succeeded("author", author.pk)
     return work.summary("authors", len(authors))
+
+
+def new_releases(author, upcoming):
+    """The author's audiobooks released since monitoring started, or coming: Audible's
+    newest, without non-books and other languages."""
+    since = timezone.localdate(author.monitored_since or timezone.now())
+    return [
+        record
+        for record in upcoming.of_author(author.name)
+        if (day := release_day(record)) is not None
+        and day >= since
+        and not matching.is_non_book(record.title)
+        and in_library_languages(record.language)
+    ]
 
 
 def bibliography(author, openlibrary, google, run):

@@ -4,9 +4,11 @@
 - releases: MyAnonamouse releases and the downloads sent to the torrent client;
 - blocklist: releases that failed for a book and are not sent for it again;
 - shelf: where owned books live on disk (folders, Audiobookshelf, imports);
-- sessions: rotating session values of outside services.
+- sessions: rotating session values of outside services;
+- announced: the release calendar's view of announced books.
 """
 
+from catalog.models.announced import AnnouncedBook
 from catalog.models.blocklist import Blocklist
 from catalog.models.books import Author, Book, Genre, Series
 from catalog.models.releases import Download, Release
@@ -14,6 +16,7 @@ from catalog.models.sessions import ServiceSession
 from catalog.models.shelf import BookLocation
 
 __all__ = [
+    "AnnouncedBook",
     "Author",
     "Blocklist",
     "Book",

@@ -1,12 +1,60 @@
 """The catalog: authors, series, genres and books."""
 
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.normalize import normalize_title
 
 
-class Author(models.Model):
+class FollowedQuerySet(models.QuerySet):
+    """Monitor and unmonitor in one UPDATE, keeping when monitoring started."""
+
+    def monitor(self):
+        return self.update(
+            monitored=True, monitored_since=Coalesce("monitored_since", timezone.now())
+        )
+
+    def unmonitor(self):
+        return self.update(monitored=False, monitored_since=None)
+
+
+class Followed(models.Model):
+    """What authors and series share as things the library follows."""
+
+    new_books_only = models.BooleanField(
+        default=False,
+        help_text="Follow without the back catalogue: only books released after monitoring "
+        "started are wanted.",
+    )
+    monitored_since = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When monitoring last started."
+    )
+
+    objects = FollowedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.monitored:
+            self.monitored_since = None
+        elif self.monitored_since is None:
+            self.monitored_since = timezone.now()
+        super().save(*args, **kwargs)
+
+    def wants_release(self, release_date):
+        """The new-books-only policy: is a book released on this date wanted?
+
+        An unknown date is not: nothing says the book is new.
+        """
+        if not self.new_books_only:
+            return True
+        since = timezone.localdate(self.monitored_since or timezone.now())
+        return release_date is not None and release_date >= since
+
+
+class Author(Followed):
     name = models.CharField(max_length=255)
     name_normalized = models.CharField(max_length=255, db_index=True, editable=False)
     monitored = models.BooleanField(
@@ -27,7 +75,7 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
 
-class Series(models.Model):
+class Series(Followed):
     name = models.CharField(max_length=255)
     name_normalized = models.CharField(max_length=255, db_index=True, editable=False)
     goodreads_id = models.CharField(max_length=32, blank=True)
@@ -53,6 +101,18 @@ class Series(models.Model):
         self.name_normalized = normalize_title(self.name)
         super().save(*args, **kwargs)
 
+    def books_in_order(self):
+        """The series' books by position (numbers as numbers: 2 before 10), then title."""
+        return sorted(self.books.prefetch_related("authors"), key=series_order)
+
+
+def series_order(book):
+    try:
+        number = float((book.series_position or "").split("-")[0])
+    except ValueError:
+        number = float("inf")
+    return number, book.series_position, book.title
+
 
 class Genre(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -76,7 +136,9 @@ class Book(models.Model):
     DOWNLOADING = "downloading"
     OWNED = "owned"
     IGNORED = "ignored"
+    ANNOUNCED = "announced"
     STATUS_CHOICES = [
+        (ANNOUNCED, "Announced"),
         (DISCOVERED, "Discovered"),
         (WANTED, "Wanted"),
         (DOWNLOADING, "Downloading"),
@@ -109,6 +171,10 @@ class Book(models.Model):
         "series",
         "series_position",
         "genres",
+        "narrators",
+        "runtime_minutes",
+        "release_date",
+        "abridged",
     ]
 
     title = models.CharField(max_length=500)
@@ -135,6 +201,13 @@ class Book(models.Model):
     cover_url = models.URLField(max_length=1000, blank=True)
     page_count = models.PositiveIntegerField(null=True, blank=True)
     runtime_minutes = models.PositiveIntegerField(null=True, blank=True)
+    release_date = models.DateField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The audiobook's release date; in the future, the book is announced.",
+    )
+    abridged = models.BooleanField(null=True, blank=True)
     status = models.CharField(
         max_length=16, choices=STATUS_CHOICES, default=DISCOVERED, db_index=True
     )
@@ -164,3 +237,7 @@ class Book(models.Model):
     @property
     def isbn(self):
         return self.isbn_13 or self.isbn_10
+
+    def not_out_yet(self, today=None):
+        """True while the release date lies ahead: the book cannot be found before it."""
+        return self.release_date is not None and self.release_date > (today or timezone.localdate())

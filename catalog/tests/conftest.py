@@ -12,7 +12,7 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from catalog.tests.fakes import FakeGoogleBooks, FakeMam
+from catalog.tests.fakes import FakeAudible, FakeAudnexus, FakeGoogleBooks, FakeHardcover, FakeMam
 
 
 def free_port():
@@ -46,6 +46,9 @@ def _unlimited_and_quick(settings):
     settings.GOOGLE_BOOKS_REQUESTS_PER_SECOND = 0
     settings.GOODREADS_REQUESTS_PER_SECOND = 0
     settings.OPENLIBRARY_REQUESTS_PER_SECOND = 0
+    settings.AUDIBLE_REQUESTS_PER_SECOND = 0
+    settings.AUDNEXUS_REQUESTS_PER_SECOND = 0
+    settings.HARDCOVER_REQUESTS_PER_SECOND = 0
     settings.HTTP_RETRIES = 0
     settings.MAM_SESSION_ID = "session-one"
 
@@ -91,6 +94,36 @@ def openlibrary(service_server, settings):
     server = service_server()
     settings.OPENLIBRARY_URL = server.url_for("").rstrip("/")
     return server
+
+
+@pytest.fixture
+def audible(service_server, settings):
+    """Audible's catalog of the configured region (AUDIBLE_URL overrides the host)."""
+    server = service_server()
+    settings.AUDIBLE_URL = server.url_for("").rstrip("/")
+    return FakeAudible(server).install()
+
+
+@pytest.fixture
+def audnexus(service_server, settings):
+    server = service_server()
+    settings.AUDNEXUS_URL = server.url_for("").rstrip("/")
+    return FakeAudnexus(server).install()
+
+
+@pytest.fixture
+def hardcover(service_server, settings):
+    fake = FakeHardcover(service_server()).install()
+    settings.HARDCOVER_URL = fake.url
+    settings.HARDCOVER_TOKEN = fake.token
+    return fake
+
+
+@pytest.fixture
+def audiobook_sources(audible, audnexus):
+    """Audible and Audnexus answering, knowing nothing unless a test adds books: tests of
+    the print sources see them as sources without an answer, not as sources that are down."""
+    return audible, audnexus
 
 
 # --- a real qBittorrent --------------------------------------------------------------------

@@ -13,7 +13,10 @@ from catalog.tests.fakes import CHALLENGE_PAGE, goodreads_book_page, google_volu
 from scheduling.models import FailedAttempt, Task
 from scheduling.runner import run_task
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("audiobook_sources"),
+]
 
 LEVIATHAN_ISBN = "9780316129084"
 
@@ -172,7 +175,10 @@ def test_goodreads_behind_a_challenge_is_said_once_and_google_still_used(google,
     assert set(Book.objects.values_list("publisher", flat=True)) == {"Orbit"}
 
 
-def test_when_every_source_is_down_the_unreached_books_come_first_next_time(google, goodreads):
+def test_when_every_source_is_down_the_unreached_books_come_first_next_time(
+    google, goodreads, settings
+):
+    settings.AUDIBLE_URL = settings.AUDNEXUS_URL = "http://127.0.0.1:9"
     google.server.clear()
     google.server.expect_request("/volumes").respond_with_data("down", status=503)
     goodreads.expect_request("/book/isbn/" + LEVIATHAN_ISBN).respond_with_data("", status=403)

@@ -30,7 +30,10 @@ from catalog.tests.fakes import (
 from scheduling.models import FailedAttempt, Task
 from scheduling.runner import run_task
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("audiobook_sources"),
+]
 
 ISBNS = ["9780316129084", "9780316129060", "9780316129077"]
 TITLES = ["Leviathan Wakes", "Caliban's War", "Abaddon's Gate"]

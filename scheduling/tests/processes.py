@@ -159,6 +159,9 @@ CLOSED_SERVICES = {
         "GOODREADS_URL",
         "OPENLIBRARY_URL",
         "QBITTORRENT_URL",
+        "AUDIBLE_URL",
+        "AUDNEXUS_URL",
+        "HARDCOVER_URL",
     )
 }
 

@@ -5,6 +5,13 @@ One module per service: payload builders (mam_item, google_volume, goodreads_boo
 pytest-httpserver (FakeMam, FakeGoogleBooks). Everything is importable from here.
 """
 
+from catalog.tests.fakes.audible import (
+    FakeAudible,
+    FakeAudnexus,
+    audible_product,
+    audible_stub,
+    audnexus_book,
+)
 from catalog.tests.fakes.goodreads import (
     CHALLENGE_PAGE,
     goodreads_book_page,
@@ -17,6 +24,12 @@ from catalog.tests.fakes.google_books import (
     google_volume,
     google_volumes,
 )
+from catalog.tests.fakes.hardcover import (
+    FakeHardcover,
+    hardcover_book,
+    hardcover_document,
+    hardcover_edition,
+)
 from catalog.tests.fakes.mam import NOW, FakeMam, days_ago, mam_item, mam_page
 from catalog.tests.fakes.openlibrary import openlibrary_search, openlibrary_works
 from catalog.tests.fakes.torrents import bencode, torrent_file, torrent_info_hash
@@ -24,6 +37,15 @@ from catalog.tests.fakes.torrents import bencode, torrent_file, torrent_info_has
 __all__ = [
     "CHALLENGE_PAGE",
     "NOW",
+    "FakeAudible",
+    "FakeAudnexus",
+    "FakeHardcover",
+    "audible_product",
+    "audible_stub",
+    "audnexus_book",
+    "hardcover_book",
+    "hardcover_document",
+    "hardcover_edition",
     "FakeGoogleBooks",
     "FakeMam",
     "bencode",

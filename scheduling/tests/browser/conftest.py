@@ -62,6 +62,18 @@ SEED = textwrap.dedent(
                 author_text=author.name, format="m4b", size_bytes=400_000_000 + number,
                 seeders=12 + number, book=book, added_at=timezone.now(),
             )
+    # What is coming: announced books for the release calendar and the series page.
+    for title, series, position, days, narrator in (
+        ("The Last Light", expanse, "10", 12, "Jefferson Mays"),
+        ("Memory's Legion Stories", expanse, "9.5", 40, "Jefferson Mays"),
+        ("The Shattered Sky", broken, "4", 75, "Robin Miles"),
+    ):
+        coming = Book.objects.create(
+            title=title, series=series, series_position=position, status="announced",
+            release_date=(timezone.now() + timedelta(days=days)).date(),
+            narrators=narrator, source="series",
+        )
+        coming.authors.add(corey if series == expanse else jemisin)
     # Some history for the built-in jobs, so the charts have something to draw.
     now = timezone.now()
     rows = []

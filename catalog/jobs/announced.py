@@ -1,0 +1,43 @@
+"""announced_releases: a light daily job for the books whose release day has come.
+
+An announced book (a future book of a followed series or author) is not searched before
+its release date. From that day on, this job searches MyAnonamouse for it every day, and
+sends the best release, until one is found; the completion jobs do the same on their runs.
+"""
+
+from django.utils import timezone
+
+from catalog.clients.http import AccessRefused, ServiceError
+from catalog.jobs.completion import Completion, series_narrators
+from catalog.models import Book
+
+
+def announced_releases(run):
+    due = list(
+        Book.objects.filter(status=Book.ANNOUNCED, release_date__lte=timezone.localdate())
+        .select_related("series")
+        .prefetch_related("authors")
+        .order_by("release_date", "pk")
+    )
+    run.set_total(len(due))
+    work = Completion(run, "announced")
+    for book in run.items(due):
+        narrators = series_narrators(book.series) if book.series else ()
+        try:
+            sent = work.fetch(book, narrators)
+        except AccessRefused:
+            raise  # an expired MAM session or a refused qBittorrent: said once for the run
+        except ServiceError as error:
+            if not error.permanent:
+                raise  # MAM is down: every other book would fail the same way
+            run.failed("book", book.pk, error, label=book.title)
+            continue
+        if sent:
+            run.succeeded("book", book.pk)
+        else:
+            run.skipped()
+    waiting = Book.objects.filter(status=Book.ANNOUNCED, release_date__gt=timezone.localdate())
+    return (
+        f"{len(due)} announced books out: {len(work.sender.sent)} sent to the download client, "
+        f"{len(due) - len(work.sender.sent)} not found yet; {waiting.count()} still to come."
+    )
