@@ -64,6 +64,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "catalog.context_processors.mam_session_banner",
             ],
         },
     },
@@ -168,6 +169,10 @@ MAM_URL = env.url("MAM_URL", "https://www.myanonamouse.net")
 MAM_SESSION_ID = env.text("MAM_SESSION_ID", "")
 MAM_REQUESTS_PER_SECOND = env.number("MAM_REQUESTS_PER_SECOND", 0.3, minimum=0)
 MAM_LANGUAGES = env.words("MAM_LANGUAGES", "")
+# The careful member's rules (README "Keeping your MAM account safe").
+MAM_UNSAT_RESERVE = env.integer("MAM_UNSAT_RESERVE", 2, minimum=0)
+MAM_MIN_RATIO = env.number("MAM_MIN_RATIO", 1.0, minimum=0)
+MAM_FREELEECH_ONLY = env.flag("MAM_FREELEECH_ONLY", False)
 
 GOOGLE_BOOKS_API_URL = env.url("GOOGLE_BOOKS_API_URL", "https://www.googleapis.com/books/v1")
 GOOGLE_BOOKS_API_KEY = env.text("GOOGLE_BOOKS_API_KEY", "")
@@ -186,6 +191,10 @@ QBITTORRENT_CATEGORY = env.text("QBITTORRENT_CATEGORY", "audiobooks")
 QBITTORRENT_TAGS = env.words("QBITTORRENT_TAGS", "audiobook-site")
 DOWNLOAD_DRY_RUN = env.flag("DOWNLOAD_DRY_RUN", False)
 LIBRARY_LANGUAGES = env.words("LIBRARY_LANGUAGES", "en")
+
+# Panels other apps add to the admin's jobs page, by dotted path (scheduling never imports
+# them): a function (request) -> HTML or "".
+JOBS_PAGE_PANELS = ["catalog.admin.account.jobs_page_panel"]
 
 # --- Notifications (Apprise URLs; see README "Notifications") -----------------------------
 

@@ -9,9 +9,11 @@ Author policy: the author's works from Open Library (Google Books when Open Libr
 down), without summaries and study guides (matching.is_non_book), only in
 LIBRARY_LANGUAGES when the source says the language, one entry per title across editions.
 
-A missing book becomes `wanted`; then MyAnonamouse is searched and the best release (see
-catalog/downloads.py) is sent to qBittorrent, at most MAX_DOWNLOADS_PER_RUN per run. A
-wanted book without an acceptable release stays wanted and is searched again next run.
+A missing book becomes `wanted` (and is notified as `new_book`); then MyAnonamouse is
+searched and the best release the account allows (see catalog/downloads.py) is sent to
+qBittorrent, at most MAX_DOWNLOADS_PER_RUN per run. A wanted book without an acceptable
+release stays wanted and is searched again next run. Both jobs stop their MAM work while
+the session is refused (catalog/jobs/mam_guard.py).
 """
 
 from django.db import transaction
@@ -22,7 +24,8 @@ from catalog.clients.google_books import GoogleBooksClient
 from catalog.clients.http import AccessRefused, ServiceError
 from catalog.clients.mam import MamClient
 from catalog.clients.openlibrary import OpenLibraryClient
-from catalog.downloads import Sender, choose_release, has_active_download
+from catalog.downloads import Sender, has_active_download
+from catalog.jobs.mam_guard import needs_mam_session
 from catalog.languages import in_library_languages
 from catalog.library import BookIndex, NameCache, upsert_releases
 from catalog.models import Author, Book, Series
@@ -60,7 +63,10 @@ class Completion:
             book.authors.set(self.names.authors_named(authors))
         self.index.add(book)
         self.added += 1
-        self.run.log.info("Missing: %r by %s, now wanted.", book.title, ", ".join(authors) or "?")
+        by = ", ".join(authors) or "?"
+        self.run.log.info("Missing: %r by %s, now wanted.", book.title, by)
+        where = f"{series.name} #{position}" if series else "a followed author"
+        self.run.notify("new_book", f"{book.title} by {by} ({where})")
         return book
 
     def fetch(self, book, narrators=()):
@@ -74,9 +80,10 @@ class Completion:
             per_page=MAM_RESULTS,
             sort="seedersDesc",
         )
-        torrent = choose_release(book, page.results, narrators)
+        torrent = self.sender.choose(book, page.results, narrators)
         if torrent is None:
-            self.run.log.info("No acceptable release for %r yet; it stays wanted.", book.title)
+            if not self.sender.at_cap():  # else the sender said why it stopped
+                self.run.log.info("No acceptable release for %r yet; it stays wanted.", book.title)
             return False
         releases, _ = upsert_releases([torrent])
         release = releases[torrent.id]
@@ -92,6 +99,7 @@ class Completion:
         )
 
 
+@needs_mam_session
 def series_completion(run):
     series_list = list(Series.objects.filter(monitored=True))
     run.set_total(len(series_list))
@@ -152,6 +160,7 @@ def series_narrators(series):
     return names
 
 
+@needs_mam_session
 def author_completion(run):
     authors = list(Author.objects.filter(monitored=True))
     run.set_total(len(authors))
