@@ -9,6 +9,7 @@ spent: nothing here calls bonusBuy.php or asks a download for freeleech (`&fl`).
 
 import json
 import logging
+from http.cookiejar import DefaultCookiePolicy
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -183,6 +184,9 @@ class MamClient:
     def __init__(self, session=None):
         self.base_url = settings.MAM_URL
         self.session = session or build_session(settings.MAM_REQUESTS_PER_SECOND)
+        # The cookie is MamSession's alone: a jar would keep this client's last mam_id and
+        # send it beside a newer one another process stored.
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self.mam_session = MamSession()
 
     # --- requests with the rotating cookie ------------------------------------------------

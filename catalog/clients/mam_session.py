@@ -70,26 +70,19 @@ def give(cookie, origin):
     cookie = cookie.strip()
     register_secret(cookie)
     now = timezone.now()
-    row, created = ServiceSession.objects.get_or_create(
-        service=SERVICE_KEY,
-        defaults={
-            "value": seal(cookie),
-            "seeded_from": fingerprint(_configured()),
-            "origin": origin,
-            "set_at": now,
-        },
-    )
-    if not created:
-        ServiceSession.objects.filter(pk=row.pk).update(
-            value=seal(cookie),
-            seeded_from=fingerprint(_configured()),
-            origin=origin,
-            set_at=now,
-            version=F("version") + 1,
-            refused_at=None,
-            refused_reason="",
-        )
-        row.refresh_from_db()
+    fields = {
+        "value": seal(cookie),
+        "seeded_from": fingerprint(_configured()),
+        "origin": origin,
+        "set_at": now,
+        "refused_at": None,
+        "refused_reason": "",
+    }
+    stored = ServiceSession.objects.filter(service=SERVICE_KEY)
+    if stored.update(version=F("version") + 1, **fields):
+        row = stored.get()
+    else:
+        row = ServiceSession.objects.create(service=SERVICE_KEY, **fields)
     health.record("mam", True, f"a new session was given ({row.get_origin_display()})")
     return row
 

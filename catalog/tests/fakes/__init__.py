@@ -17,7 +17,7 @@ from catalog.tests.fakes.google_books import (
     google_volume,
     google_volumes,
 )
-from catalog.tests.fakes.mam import NOW, FakeMam, days_ago, mam_item, mam_page
+from catalog.tests.fakes.mam import NOW, FakeMam, days_ago, mam_account, mam_item, mam_page
 from catalog.tests.fakes.openlibrary import openlibrary_search, openlibrary_works
 from catalog.tests.fakes.torrents import bencode, torrent_file, torrent_info_hash
 
@@ -33,6 +33,7 @@ __all__ = [
     "google_rate_limited",
     "google_volume",
     "google_volumes",
+    "mam_account",
     "mam_item",
     "mam_page",
     "openlibrary_search",
