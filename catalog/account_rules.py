@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-FREELEECH_POINTS = 20  # more than the gap between the first and second format (15)
+# As much as the first format: a freeleech mp3 beats an m4b that costs ratio even when the
+# m4b has every seeder point and the mp3 none (15 + 10 < 30).
+FREELEECH_POINTS = 30
 
 
 @dataclass

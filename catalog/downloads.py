@@ -3,10 +3,10 @@
 Release score (documented in the README, "How a release is chosen"):
 - it must be the book: match_score(title, authors) >= matching.MATCH_THRESHOLD;
 - it must be alive and sane: at least one seeder, a size between MIN_SIZE and MAX_SIZE;
-- then, out of 115 points: the match itself (up to 40), format by PREFERRED_FORMATS order
+- then, out of 125 points: the match itself (up to 40), format by PREFERRED_FORMATS order
   (first 30, second 15, any other 0), seeders (up to 10, saturating at 20 seeders),
   narrator matching the series' other books (10), language in LIBRARY_LANGUAGES (5),
-  and 20 when it costs the account no ratio (site freeleech, VIP freeleech for a VIP
+  and 30 when it costs the account no ratio (site freeleech, VIP freeleech for a VIP
   account, a personal freeleech: catalog/account_rules.py).
   Format outweighs seeders: a healthy m4b beats a better-seeded mp3. Costing no ratio
   outweighs format: a freeleech mp3 beats an m4b that costs ratio.
@@ -35,7 +35,7 @@ MAX_SIZE = 20 * 1024**3  # above this it is a whole collection
 
 
 def release_score(book_title, book_authors, torrent, narrators=(), free=False):
-    """0-115 when the torrent is an acceptable release of the book, else None.
+    """0-125 when the torrent is an acceptable release of the book, else None.
 
     free: it costs the account no ratio (the Sender's AccountRules say).
     """
