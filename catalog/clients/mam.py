@@ -9,10 +9,10 @@ spent: nothing here calls bonusBuy.php or asks a download for freeleech (`&fl`).
 
 import json
 import logging
-from http.cookiejar import DefaultCookiePolicy
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 from django.conf import settings

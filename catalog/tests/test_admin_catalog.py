@@ -1,14 +1,13 @@
 """The librarian's admin: lists, filters, links, actions, locked fields, escaping."""
 
 import pytest
-from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import Author, Book, Download, Genre, Release, Series, ServiceSession
+from catalog.models import Author, Book, Download, Genre, Release, Series
 
 pytestmark = pytest.mark.django_db
 
@@ -249,10 +248,6 @@ def test_downloads_link_to_book_and_release(admin_client):
     Download.objects.create(book=b, release=release, status=Download.FAILED, error_message="x")
     page = admin_client.get(url(Download), {"status__exact": "failed"}).content.decode()
     assert url(Book, "change", b.pk) in page and url(Release, "change", release.pk) in page
-
-
-def test_the_session_cookie_model_is_not_in_the_admin():
-    assert not admin.site.is_registered(ServiceSession)
 
 
 def test_every_catalog_page_renders(admin_client):
