@@ -1,7 +1,10 @@
 """Fixtures shared by every app's tests."""
 
+import json
+
 import pytest
 from django.conf import settings
+from pytest_httpserver import HTTPServer
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +31,24 @@ def _isolated_settings(settings, tmp_path):
     settings.OPENLIBRARY_URL = "http://127.0.0.1:9"
     settings.QBITTORRENT_URL = "http://127.0.0.1:9"
     settings.SCHEDULER_LOCK_FILE = str(tmp_path / "scheduler.lock")
+
+
+class NotificationReceiver:
+    """A loopback HTTP server taking Apprise's json:// POSTs, as a webhook would."""
+
+    def __init__(self, server):
+        self.server = server
+        self.url = f"json://127.0.0.1:{server.port}/hook"
+
+    def messages(self):
+        return [json.loads(request.get_data()) for request, _ in self.server.log]
+
+
+@pytest.fixture
+def notification_receiver():
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request("/hook", method="POST").respond_with_data("ok")
+    server.start()
+    yield NotificationReceiver(server)
+    server.clear()
+    server.stop()
