@@ -1,0 +1,97 @@
+"""The jobs page's "Send test notification": a real Apprise message to a loopback receiver,
+the outcome in words, and only for staff who may control jobs (POST with CSRF)."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
+
+from scheduling.models import ServiceCheck
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TEST_URL = reverse("admin:scheduling_jobcontrol_test_notification")
+
+
+def staff_client(django_user_model, *codenames, client=None, name="op"):
+    user = django_user_model.objects.create_user(name, password="pw", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client = client or Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def operator(django_user_model):
+    return staff_client(django_user_model, "view_jobcontrol", "control_jobs")
+
+
+def said(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_it_sends_a_test_message_and_says_it_was_delivered(
+    operator, settings, notification_receiver
+):
+    settings.NOTIFY_URLS = [notification_receiver.url]
+
+    response = operator.post(TEST_URL, follow=True)
+
+    assert said(response) == ["Test notification delivered to 1 URL."]
+    [message] = notification_receiver.messages()
+    assert message["title"] == "audiobook-site: Test notification"
+    assert message["message"] == "Sent by op from the jobs page."
+
+
+def test_a_dead_receiver_is_reported_in_words(operator, settings):
+    settings.NOTIFY_URLS = ["json://127.0.0.1:9/hook"]
+
+    response = operator.post(TEST_URL, follow=True)
+
+    assert said(response) == [
+        "Test notification not delivered: the notification service said: A Connection error "
+        "occurred sending JSON notification to 127.0.0.1."
+    ]
+    assert ServiceCheck.objects.get(service="notifications").ok is False
+
+
+def test_without_notify_urls_it_says_there_is_nowhere_to_send(operator, settings):
+    settings.NOTIFY_URLS = []
+
+    response = operator.post(TEST_URL, follow=True)
+
+    assert said(response) == ["No NOTIFY_URLS are set: there is nowhere to send a notification."]
+
+
+def test_it_needs_the_control_permission(django_user_model, settings, notification_receiver):
+    settings.NOTIFY_URLS = [notification_receiver.url]
+    viewer = staff_client(django_user_model, "view_jobcontrol")
+
+    assert viewer.post(TEST_URL).status_code == 403
+    assert notification_receiver.messages() == []
+
+
+def test_it_only_answers_a_post_with_the_csrf_token(
+    django_user_model, settings, notification_receiver
+):
+    settings.NOTIFY_URLS = [notification_receiver.url]
+    client = staff_client(
+        django_user_model,
+        "view_jobcontrol",
+        "control_jobs",
+        client=Client(enforce_csrf_checks=True),
+    )
+
+    assert client.get(TEST_URL).status_code == 405
+    assert client.post(TEST_URL).status_code == 403
+    assert notification_receiver.messages() == []
+
+
+def test_the_jobs_page_offers_the_button_to_operators_only(django_user_model):
+    jobs = reverse("admin:scheduling_jobcontrol_changelist")
+    viewer = staff_client(django_user_model, "view_jobcontrol", name="viewer")
+    viewer_page = viewer.get(jobs).content.decode()
+    operator = staff_client(django_user_model, "view_jobcontrol", "control_jobs")
+
+    assert "Send test notification" in operator.get(jobs).content.decode()
+    assert "Send test notification" not in viewer_page
