@@ -168,7 +168,7 @@ class Sender:
 
     def choose(self, book, torrents, narrators=()):
         """The release to send for the book, within what the account allows, or None."""
-        if self.at_cap() or not self.has_room():
+        if self.at_cap() or self.account_rules() is None:
             return None
         only_free = self.rules.only_freeleech()
         if only_free:
