@@ -125,9 +125,8 @@ class Sender:
         return self.cap_reached or bool(self.stop_reason)
 
     def stop(self, reason, event=None):
-        """Send nothing more this run, saying why once (and notifying `event`)."""
-        if self.stop_reason:
-            return
+        """Send nothing more this run, saying why (and notifying `event`). Called once: every
+        caller checks at_cap() first."""
         self.stop_reason = reason
         line = f"Stopped sending: {reason}. Wanted books stay wanted."
         self.run.log.warning("%s", line)

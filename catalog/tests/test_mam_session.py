@@ -144,6 +144,7 @@ def test_a_cookie_sealed_under_another_secret_key_asks_for_a_new_one(mam, settin
         MamClient().search()
 
     assert len(mam.cookies_seen) == asked
+    assert "cannot be opened (SECRET_KEY changed?)" in mam_session.problem()
 
 
 def test_no_session_at_all_is_a_problem_named_with_its_remedy(settings):

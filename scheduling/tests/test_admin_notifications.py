@@ -27,7 +27,7 @@ def operator(django_user_model):
 
 
 def said(response):
-    return [str(message) for message in response.context["messages"]]
+    return [f"{message.level_tag}: {message}" for message in response.context["messages"]]
 
 
 def test_it_sends_a_test_message_and_says_it_was_delivered(
@@ -37,7 +37,7 @@ def test_it_sends_a_test_message_and_says_it_was_delivered(
 
     response = operator.post(TEST_URL, follow=True)
 
-    assert said(response) == ["Test notification delivered to 1 URL."]
+    assert said(response) == ["success: Test notification delivered to 1 URL."]
     [message] = notification_receiver.messages()
     assert message["title"] == "audiobook-site: Test notification"
     assert message["message"] == "Sent by op from the jobs page."
@@ -49,7 +49,7 @@ def test_a_dead_receiver_is_reported_in_words(operator, settings):
     response = operator.post(TEST_URL, follow=True)
 
     assert said(response) == [
-        "Test notification not delivered: the notification service said: A Connection error "
+        "error: Test notification not delivered: the notification service said: A Connection error "
         "occurred sending JSON notification to 127.0.0.1."
     ]
     assert ServiceCheck.objects.get(service="notifications").ok is False
