@@ -60,7 +60,9 @@ def test_without_notify_urls_it_says_there_is_nowhere_to_send(operator, settings
 
     response = operator.post(TEST_URL, follow=True)
 
-    assert said(response) == ["No NOTIFY_URLS are set: there is nowhere to send a notification."]
+    assert said(response) == [
+        "error: No NOTIFY_URLS are set: there is nowhere to send a notification."
+    ]
 
 
 def test_it_needs_the_control_permission(django_user_model, settings, notification_receiver):
