@@ -52,3 +52,19 @@ def notification_receiver():
     yield NotificationReceiver(server)
     server.clear()
     server.stop()
+
+
+@pytest.fixture
+def staff_client(django_user_model):
+    """A factory: a logged-in test Client of a new staff user with the given permissions."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    def make(*codenames, name="staff", client=None):
+        user = django_user_model.objects.create_user(name, password="pw", is_staff=True)
+        user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+        client = client or Client()
+        client.force_login(user)
+        return client
+
+    return make

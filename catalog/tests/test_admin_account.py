@@ -2,7 +2,6 @@
 and the account, set a new cookie (sealed, never shown back), and who may is checked."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
@@ -17,19 +16,10 @@ JOBS_PAGE = reverse("admin:scheduling_jobcontrol_changelist")
 COOKIE = "fresh-cookie-from-mam-security-page"
 
 
-def staff_client(django_user_model, *codenames, client=None):
-    user = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    client = client or Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
-def keeper(django_user_model):
+def keeper(staff_client):
     """Staff who may see and replace the session."""
     return staff_client(
-        django_user_model,
         "view_servicesession",
         "change_servicesession",
         "view_jobcontrol",
@@ -38,9 +28,9 @@ def keeper(django_user_model):
 
 
 @pytest.fixture
-def watcher(django_user_model):
+def watcher(staff_client):
     """Staff who may see the session's state but not replace it."""
-    return staff_client(django_user_model, "view_servicesession", "view_jobcontrol")
+    return staff_client("view_servicesession", "view_jobcontrol")
 
 
 def refused_session(settings):
@@ -91,9 +81,8 @@ def test_setting_the_cookie_needs_the_change_permission(watcher):
     assert not ServiceSession.objects.exists()
 
 
-def test_setting_the_cookie_needs_the_csrf_token(django_user_model):
+def test_setting_the_cookie_needs_the_csrf_token(staff_client):
     client = staff_client(
-        django_user_model,
         "view_servicesession",
         "change_servicesession",
         client=Client(enforce_csrf_checks=True),
@@ -146,8 +135,8 @@ def test_the_jobs_page_shows_the_account_reading_and_when_it_was_read(keeper):
     assert f"read {account.read_at:%Y-%m-%d %H:%M:%S}" in page
 
 
-def test_the_panel_is_hidden_from_staff_who_may_not_see_the_session(django_user_model):
-    client = staff_client(django_user_model, "view_jobcontrol")
+def test_the_panel_is_hidden_from_staff_who_may_not_see_the_session(staff_client):
+    client = staff_client("view_jobcontrol")
     MamAccount.keep(classname="VIP", ratio=2.0)
 
     page = client.get(JOBS_PAGE).content.decode()

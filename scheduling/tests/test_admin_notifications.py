@@ -2,7 +2,6 @@
 the outcome in words, and only for staff who may control jobs (POST with CSRF)."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -13,17 +12,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TEST_URL = reverse("admin:scheduling_jobcontrol_test_notification")
 
 
-def staff_client(django_user_model, *codenames, client=None, name="op"):
-    user = django_user_model.objects.create_user(name, password="pw", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    client = client or Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
-def operator(django_user_model):
-    return staff_client(django_user_model, "view_jobcontrol", "control_jobs")
+def operator(staff_client):
+    return staff_client("view_jobcontrol", "control_jobs", name="op")
 
 
 def said(response):
@@ -65,20 +56,17 @@ def test_without_notify_urls_it_says_there_is_nowhere_to_send(operator, settings
     ]
 
 
-def test_it_needs_the_control_permission(django_user_model, settings, notification_receiver):
+def test_it_needs_the_control_permission(staff_client, settings, notification_receiver):
     settings.NOTIFY_URLS = [notification_receiver.url]
-    viewer = staff_client(django_user_model, "view_jobcontrol")
+    viewer = staff_client("view_jobcontrol")
 
     assert viewer.post(TEST_URL).status_code == 403
     assert notification_receiver.messages() == []
 
 
-def test_it_only_answers_a_post_with_the_csrf_token(
-    django_user_model, settings, notification_receiver
-):
+def test_it_only_answers_a_post_with_the_csrf_token(staff_client, settings, notification_receiver):
     settings.NOTIFY_URLS = [notification_receiver.url]
     client = staff_client(
-        django_user_model,
         "view_jobcontrol",
         "control_jobs",
         client=Client(enforce_csrf_checks=True),
@@ -89,11 +77,10 @@ def test_it_only_answers_a_post_with_the_csrf_token(
     assert notification_receiver.messages() == []
 
 
-def test_the_jobs_page_offers_the_button_to_operators_only(django_user_model):
+def test_the_jobs_page_offers_the_button_to_operators_only(staff_client):
     jobs = reverse("admin:scheduling_jobcontrol_changelist")
-    viewer = staff_client(django_user_model, "view_jobcontrol", name="viewer")
-    viewer_page = viewer.get(jobs).content.decode()
-    operator = staff_client(django_user_model, "view_jobcontrol", "control_jobs")
+    viewer_page = staff_client("view_jobcontrol", name="viewer").get(jobs).content.decode()
+    operator = staff_client("view_jobcontrol", "control_jobs")
 
     assert "Send test notification" in operator.get(jobs).content.decode()
     assert "Send test notification" not in viewer_page
