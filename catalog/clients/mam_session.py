@@ -19,6 +19,7 @@ import hashlib
 import time
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -82,7 +83,12 @@ def give(cookie, origin):
     if stored.update(version=F("version") + 1, **fields):
         row = stored.get()
     else:
-        row = ServiceSession.objects.create(service=SERVICE_KEY, **fields)
+        try:
+            with transaction.atomic():
+                row = ServiceSession.objects.create(service=SERVICE_KEY, **fields)
+        except IntegrityError:  # another process stored the first session meanwhile
+            stored.update(version=F("version") + 1, **fields)
+            row = stored.get()
     health.record("mam", True, f"a new session was given ({row.get_origin_display()})")
     return row
 

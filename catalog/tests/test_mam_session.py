@@ -9,7 +9,7 @@ from catalog.clients import mam_session
 from catalog.clients.http import SessionExpired
 from catalog.clients.mam import MamClient
 from catalog.models import ServiceSession
-from catalog.sealing import unseal
+from catalog.sealing import seal, unseal
 from scheduling import health
 from scheduling.models import ServiceCheck
 from scheduling.redaction import redact
@@ -164,3 +164,18 @@ def test_the_migration_seals_cookies_stored_in_clear():
 
     assert stored_cookie() == "plain-cookie"
     assert ServiceSession.objects.get(service="mam").value != "plain-cookie"
+
+
+def test_two_processes_storing_the_first_session_at_once_keep_one_row(monkeypatch):
+    real_create = ServiceSession.objects.create
+
+    def another_process_first(**fields):
+        real_create(service="mam", value=seal("theirs"))
+        return real_create(**fields)
+
+    monkeypatch.setattr(ServiceSession.objects, "create", another_process_first)
+
+    mam_session.give("mine", ServiceSession.ADMIN)
+
+    assert stored_cookie() == "mine"
+    assert ServiceSession.objects.get().version == 2
