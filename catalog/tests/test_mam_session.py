@@ -1,6 +1,8 @@
 """The MAM session cookie: sealed at rest, kept in memory, re-read only when another process
 rotated it, a refusal recorded once and MAM work stopped until a new cookie is given."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -167,13 +169,16 @@ def test_the_migration_seals_cookies_stored_in_clear():
 
 
 def test_two_processes_storing_the_first_session_at_once_keep_one_row(monkeypatch):
-    real_create = ServiceSession.objects.create
+    real_atomic = mam_session.transaction.atomic
 
-    def another_process_first(**fields):
-        real_create(service="mam", value=seal("theirs"))
-        return real_create(**fields)
+    @contextmanager
+    def another_process_stores_first(*args, **kwargs):
+        monkeypatch.setattr(mam_session.transaction, "atomic", real_atomic)
+        ServiceSession.objects.create(service="mam", value=seal("theirs"))
+        with real_atomic(*args, **kwargs):
+            yield
 
-    monkeypatch.setattr(ServiceSession.objects, "create", another_process_first)
+    monkeypatch.setattr(mam_session.transaction, "atomic", another_process_stores_first)
 
     mam_session.give("mine", ServiceSession.ADMIN)
 
