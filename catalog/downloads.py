@@ -169,21 +169,19 @@ class Sender:
         """The release to send for the book, within what the account allows, or None."""
         if self.at_cap() or self.account_rules() is None:
             return None
+        free_kind = self.rules.free_kind
         only_free = self.rules.only_freeleech()
-        if only_free:
-            free = [torrent for torrent in torrents if self.rules.free_kind(torrent)]
-            if len(free) < len(torrents):
-                self.run.log.info(
-                    "%r: %d of its %d releases cost ratio, not grabbed: %s.",
-                    book.title,
-                    len(torrents) - len(free),
-                    len(torrents),
-                    only_free,
-                )
-            torrents = free
-        torrent = choose_release(book, torrents, narrators, is_free=self.rules.free_kind)
+        allowed = [t for t in torrents if free_kind(t)] if only_free else torrents
+        torrent = choose_release(book, allowed, narrators, is_free=free_kind)
         if torrent is not None:
-            self.free_kinds[torrent.id] = self.rules.free_kind(torrent)
+            self.free_kinds[torrent.id] = free_kind(torrent)
+        elif only_free and (best := choose_release(book, torrents, narrators)) is not None:
+            self.run.log.info(
+                "%r: its best release (MAM %s) costs ratio, not grabbed: %s.",
+                book.title,
+                best.id,
+                only_free,
+            )
         return torrent
 
     def send(self, book, release: Release):

@@ -74,7 +74,7 @@ def test_under_the_minimum_ratio_only_freeleech_is_grabbed(murderbot):
 
     assert grabbed() == [302]
     assert (
-        "'Rogue Protocol': 1 of its 1 releases cost ratio, not grabbed: "
+        "'Rogue Protocol': its best release (MAM 304) costs ratio, not grabbed: "
         "the ratio 0.62 is under MAM_MIN_RATIO 1." in task.log_output
     )
     assert Book.objects.get(title="Rogue Protocol").status == Book.WANTED
