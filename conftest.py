@@ -1,7 +1,10 @@
 """Fixtures shared by every app's tests."""
 
+import json
+
 import pytest
 from django.conf import settings
+from pytest_httpserver import HTTPServer
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +35,40 @@ def _isolated_settings(settings, tmp_path):
     settings.HARDCOVER_URL = "http://127.0.0.1:9"
     settings.HARDCOVER_TOKEN = ""
     settings.SCHEDULER_LOCK_FILE = str(tmp_path / "scheduler.lock")
+
+
+class NotificationReceiver:
+    """A loopback HTTP server taking Apprise's json:// POSTs, as a webhook would."""
+
+    def __init__(self, server):
+        self.server = server
+        self.url = f"json://127.0.0.1:{server.port}/hook"
+
+    def messages(self):
+        return [json.loads(request.get_data()) for request, _ in self.server.log]
+
+
+@pytest.fixture
+def notification_receiver():
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request("/hook", method="POST").respond_with_data("ok")
+    server.start()
+    yield NotificationReceiver(server)
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
+def staff_client(django_user_model):
+    """A factory: a logged-in test Client of a new staff user with the given permissions."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    def make(*codenames, name="staff", client=None):
+        user = django_user_model.objects.create_user(name, password="pw", is_staff=True)
+        user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+        client = client or Client()
+        client.force_login(user)
+        return client
+
+    return make

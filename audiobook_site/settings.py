@@ -65,6 +65,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "catalog.context_processors.mam_session_banner",
             ],
         },
     },
@@ -171,6 +172,10 @@ MAM_URL = env.url("MAM_URL", "https://www.myanonamouse.net")
 MAM_SESSION_ID = env.text("MAM_SESSION_ID", "")
 MAM_REQUESTS_PER_SECOND = env.number("MAM_REQUESTS_PER_SECOND", 0.3, minimum=0)
 MAM_LANGUAGES = env.words("MAM_LANGUAGES", "")
+# The careful member's rules (README "Keeping your MAM account safe").
+MAM_UNSAT_RESERVE = env.integer("MAM_UNSAT_RESERVE", 2, minimum=0)
+MAM_MIN_RATIO = env.number("MAM_MIN_RATIO", 1.0, minimum=0)
+MAM_FREELEECH_ONLY = env.flag("MAM_FREELEECH_ONLY", False)
 
 GOOGLE_BOOKS_API_URL = env.url("GOOGLE_BOOKS_API_URL", "https://www.googleapis.com/books/v1")
 GOOGLE_BOOKS_API_KEY = env.text("GOOGLE_BOOKS_API_KEY", "")
@@ -221,6 +226,10 @@ REMOVE_FAILED_DOWNLOADS = env.flag("REMOVE_FAILED_DOWNLOADS", True)
 # Audiobookshelf (optional): asked to scan its library after an import.
 AUDIOBOOKSHELF_URL = env.optional_url("AUDIOBOOKSHELF_URL")
 AUDIOBOOKSHELF_TOKEN = env.text("AUDIOBOOKSHELF_TOKEN", "")
+
+# Panels other apps add to the admin's jobs page, by dotted path (scheduling never imports
+# them): a function (request) -> HTML or "".
+JOBS_PAGE_PANELS = ["catalog.admin.account.jobs_page_panel"]
 
 # --- Notifications (Apprise URLs; see README "Notifications") -----------------------------
 

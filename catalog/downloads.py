@@ -3,11 +3,18 @@
 Release score (documented in the README, "How a release is chosen"):
 - it must be the book: match_score(title, authors) >= matching.MATCH_THRESHOLD;
 - it must be alive and sane: at least one seeder, a size between MIN_SIZE and MAX_SIZE;
-- then, out of 95 points: the match itself (up to 40), format by PREFERRED_FORMATS order
+- then, out of 125 points: the match itself (up to 40), format by PREFERRED_FORMATS order
   (first 30, second 15, any other 0), seeders (up to 10, saturating at 20 seeders),
-  narrator matching the series' other books (10), language in LIBRARY_LANGUAGES (5).
-  Format outweighs seeders: a healthy m4b beats a better-seeded mp3.
+  narrator matching the series' other books (10), language in LIBRARY_LANGUAGES (5),
+  and 30 when it costs the account no ratio (site freeleech, VIP freeleech for a VIP
+  account, a personal freeleech: catalog/account_rules.py).
+  Format outweighs seeders: a healthy m4b beats a better-seeded mp3. Costing no ratio
+  outweighs format: a freeleech mp3 beats an m4b that costs ratio.
 The highest score wins; ties go to more seeders.
+
+What the MyAnonamouse account allows (only freeleech under MAM_MIN_RATIO or with
+MAM_FREELEECH_ONLY; nothing past the unsatisfied limit less MAM_UNSAT_RESERVE) is the
+Sender's: it reads the account once per run, before its first grab.
 """
 
 import logging
@@ -17,7 +24,9 @@ from django.conf import settings
 from django.db import transaction
 
 from catalog import matching
-from catalog.models import Blocklist, Book, Download, Release
+from catalog.account_rules import FREELEECH_POINTS, AccountRules
+from catalog.clients.http import ServiceError, SessionExpired
+from catalog.models import Blocklist, Book, Download, MamAccount, Release
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +34,11 @@ MIN_SIZE = 5 * 1024**2  # below this it is a sample or a broken upload
 MAX_SIZE = 20 * 1024**3  # above this it is a whole collection
 
 
-def release_score(book_title, book_authors, torrent, narrators=()):
-    """0-100 when the torrent is an acceptable release of the book, else None."""
+def release_score(book_title, book_authors, torrent, narrators=(), free=False):
+    """0-125 when the torrent is an acceptable release of the book, else None.
+
+    free: it costs the account no ratio (the Sender's AccountRules say).
+    """
     authors = list(torrent.authors or [])
     match = matching.match_score(book_title, list(book_authors), torrent.title, authors)
     if match < matching.MATCH_THRESHOLD:
@@ -43,6 +55,8 @@ def release_score(book_title, book_authors, torrent, narrators=()):
         score += 10
     if _language_ok(torrent):
         score += 5
+    if free:
+        score += FREELEECH_POINTS
     return round(score, 2)
 
 
@@ -59,15 +73,19 @@ def _language_ok(torrent):
     return not code or code in [lang.lower() for lang in settings.LIBRARY_LANGUAGES]
 
 
-def choose_release(book, torrents, narrators=()):
-    """The best acceptable torrent for the book that did not fail for it before, or None."""
+def choose_release(book, torrents, narrators=(), is_free=None):
+    """The best acceptable torrent for the book that did not fail for it before, or None.
+
+    is_free(torrent): the torrent costs no ratio (see catalog/account_rules.py)."""
     authors = [a.name for a in book.authors.all()]
     blocked = Blocklist.objects.mam_ids_for(book)
+    free = is_free or (lambda torrent: False)
     scored = [
         (score, torrent.seeders or 0, torrent)
         for torrent in torrents
         if torrent.id not in blocked
-        and (score := release_score(book.title, authors, torrent, narrators)) is not None
+        and (score := release_score(book.title, authors, torrent, narrators, bool(free(torrent))))
+        is not None
     ]
     if not scored:
         return None
@@ -84,37 +102,106 @@ def has_active_download(book):
 
 @dataclass
 class Sender:
-    """Sends releases to qBittorrent for one run, up to MAX_DOWNLOADS_PER_RUN."""
+    """Sends releases to qBittorrent for one run, within MAX_DOWNLOADS_PER_RUN and within
+    what the MyAnonamouse account allows (read once, before the run's first grab)."""
 
     run: object
     mam: object
     torrent_client: object = None
     sent: list = field(default_factory=list)
     cap_reported: bool = False
+    stop_reason: str = ""
+    rules: AccountRules | None = None
+    free_kinds: dict = field(default_factory=dict)  # MAM id -> how it costs no ratio
 
     @property
     def cap_reached(self):
         return len(self.sent) >= settings.MAX_DOWNLOADS_PER_RUN
 
     def at_cap(self):
-        """True once MAX_DOWNLOADS_PER_RUN were sent; says so once per run."""
+        """True once nothing more may be sent this run (the cap, the account); said once."""
         if self.cap_reached and not self.cap_reported:
             self.run.log.info(
                 "Download cap of %d per run reached; the rest waits for the next run.",
                 settings.MAX_DOWNLOADS_PER_RUN,
             )
             self.cap_reported = True
-        return self.cap_reached
+        return self.cap_reached or bool(self.stop_reason)
+
+    def stop(self, reason, event=None):
+        """Send nothing more this run, saying why (and notifying `event`). Called once: every
+        caller checks at_cap() first."""
+        self.stop_reason = reason
+        line = f"Stopped sending: {reason}. Wanted books stay wanted."
+        self.run.log.warning("%s", line)
+        if event:
+            self.run.notify(event, line)
+
+    def account_rules(self):
+        """The account's rules, from one reading per run; None when it cannot be read."""
+        if self.rules is None and not self.stop_reason:
+            try:
+                account = MamAccount.keep(**self.mam.read_account())
+            except SessionExpired:
+                raise  # the job stops its MAM work: catalog/jobs/mam_guard.py
+            except ServiceError as error:
+                self.stop(f"the MyAnonamouse account could not be read ({error})")
+                return None
+            self.run.log.info(
+                "MAM account: %s, ratio %s, %s of %s unsatisfied, %s wedges (never spent).",
+                account.classname or "class unknown",
+                "unknown" if account.ratio is None else f"{account.ratio:.2f}",
+                _known(account.unsat_count),
+                _known(account.unsat_limit),
+                _known(account.wedges),
+            )
+            self.rules = AccountRules(account)
+        return self.rules
+
+    def has_room(self):
+        """False once the unsatisfied limit (less the reserve) is reached."""
+        rules = self.account_rules()
+        if rules is None:
+            return False
+        dry_sent = len(self.sent) if settings.DOWNLOAD_DRY_RUN else 0
+        block = rules.unsatisfied_block(dry_sent)
+        if block:
+            self.stop(block, event="unsat_limit")
+        return not block
+
+    def choose(self, book, torrents, narrators=()):
+        """The release to send for the book, within what the account allows, or None."""
+        if self.at_cap() or self.account_rules() is None:
+            return None
+        free_kind = self.rules.free_kind
+        only_free = self.rules.only_freeleech()
+        allowed = [t for t in torrents if free_kind(t)] if only_free else torrents
+        torrent = choose_release(book, allowed, narrators, is_free=free_kind)
+        if torrent is not None:
+            self.free_kinds[torrent.id] = free_kind(torrent)
+        elif only_free and (best := choose_release(book, torrents, narrators)) is not None:
+            self.run.log.info(
+                "%r: its best release (MAM %s) costs ratio, not grabbed: %s.",
+                book.title,
+                best.id,
+                only_free,
+            )
+        return torrent
 
     def send(self, book, release: Release):
         """Fetch the torrent and add it to the client; record a Download. Returns it or None."""
         if has_active_download(book):
             return None
-        if self.at_cap():
+        if self.at_cap() or not self.has_room():
             return None
+        cost = self.free_kinds.get(release.mam_id) or "costs ratio"
         if settings.DOWNLOAD_DRY_RUN:
             self.run.log.info(
-                "Dry run: would send %r (MAM %s) for %r.", release.title, release.mam_id, book.title
+                "Dry run: would send %r (MAM %s, %s) for %r.",
+                release.title,
+                release.mam_id,
+                cost,
+                book.title,
             )
             download = Download.objects.create(
                 release=release, book=book, status=Download.DRY_RUN, task_name=self.run.name
@@ -136,7 +223,14 @@ class Sender:
             Book.objects.filter(pk=book.pk).update(status=Book.DOWNLOADING)
             book.status = Book.DOWNLOADING
         self.run.log.info(
-            "Sent %r (MAM %s) for %r to qBittorrent.", release.title, release.mam_id, book.title
+            "Sent %r (MAM %s, %s) for %r to qBittorrent.",
+            release.title,
+            release.mam_id,
+            cost,
+            book.title,
+        )
+        self.run.notify(
+            "download_sent", f"{book.title}: {release.title} (MAM {release.mam_id}, {cost})"
         )
         self.sent.append(download)
         return download
@@ -147,3 +241,7 @@ class Sender:
 
             self.torrent_client = TorrentClient()
         return self.torrent_client
+
+
+def _known(value):
+    return "?" if value is None else value

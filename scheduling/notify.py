@@ -61,6 +61,21 @@ def notify(event, lines, title=None):
 
 def send(event, lines, title=None):
     """Send now. True when every URL accepted the message."""
+    return _send(event, lines, title)[0]
+
+
+def send_test(line):
+    """Staff's test message: (delivered, what happened in words)."""
+    if not settings.NOTIFY_URLS:
+        return False, "No NOTIFY_URLS are set: there is nowhere to send a notification."
+    ok, detail = _send("test", [line])
+    count = len(settings.NOTIFY_URLS)
+    if ok:
+        return True, f"Test notification delivered to {count} URL{'s' if count > 1 else ''}."
+    return False, f"Test notification not delivered: {detail}"
+
+
+def _send(event, lines, title=None):
     from scheduling import health
 
     title = redact(f"{TITLE_PREFIX}: {title or EVENTS[event]}")
@@ -75,7 +90,7 @@ def send(event, lines, title=None):
     else:
         logger.warning("Notification %s not delivered: %s", event, detail)
         health.record("notifications", False, f"a message ({event}) was not delivered: {detail}")
-    return ok
+    return ok, detail
 
 
 def message_body(lines):
@@ -95,7 +110,28 @@ def _deliver(title, body):
     for url in settings.NOTIFY_URLS:
         if not sender.add(url):
             return False, "a NOTIFY_URLS entry is not a URL Apprise knows (scheme unknown?)"
-    result = sender.notify(title=title, body=body)
+    with _AppriseWords() as words:
+        result = sender.notify(title=title, body=body)
     if result:
         return True, ""
-    return False, "the notification service refused it or could not be reached"
+    reason = "; ".join(dict.fromkeys(words.lines)) or "it refused the message or was not reached"
+    return False, f"the notification service said: {redact(reason)}"
+
+
+class _AppriseWords(logging.Handler):
+    """Apprise's own warnings while it sends (a refused connection, an HTTP status): they
+    say in words why a message was not delivered."""
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage().strip()[:300])
+
+    def __enter__(self):
+        logging.getLogger("apprise").addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        logging.getLogger("apprise").removeHandler(self)

@@ -1,25 +1,26 @@
-"""MyAnonamouse, through its JSON search API and the user's own session only.
+"""MyAnonamouse, through its JSON API and the user's own session only.
 
 No page is scraped and no password is used: the user copies their `mam_id` cookie into
-MAM_SESSION_ID. MAM answers every request with a new mam_id; the latest is kept in the
-database (ServiceSession) and used next time, so it survives restarts. A new value of the
-setting replaces the stored one.
+MAM_SESSION_ID or the admin's session form. MAM answers requests with a new mam_id; the
+session's handling (kept in memory, persisted sealed, re-read only when another process
+rotated it, a refusal recorded once) is catalog/clients/mam_session.py. No wedge is ever
+spent: nothing here calls bonusBuy.php or asks a download for freeleech (`&fl`).
 """
 
-import hashlib
 import json
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from catalog.clients.http import BadResponse, SessionExpired, build_session, call
+from catalog.clients.http import BadResponse, build_session, call
+from catalog.clients.mam_account import parse_account
+from catalog.clients.mam_session import MamSession, SessionRefused
 from catalog.clients.records import scrub
-from catalog.models import ServiceSession
-from scheduling.redaction import register_secret
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +28,8 @@ SERVICE = "MyAnonamouse"
 MAX_ID = 2**63 - 1  # the largest value the database's big integer columns hold
 AUDIOBOOKS = 13
 SEARCH_PATH = "/tor/js/loadSearchJSONbasic.php"
+ACCOUNT_PATH = "/jsonLoad.php?snatch_summary"  # a value-less flag, as MAM's clients send it
 NO_RESULTS = "Nothing returned"
-EXPIRED = "MyAnonamouse session expired: set MAM_SESSION_ID"
 _SIZE = re.compile(r"^\s*([\d.,]+)\s*([KMGT]?i?B|bytes?)\s*$", re.IGNORECASE)
 _UNITS = {
     "b": 1,
@@ -65,6 +66,10 @@ class MamTorrent:
     tags: str = ""
     description: str = ""
     dl: str = ""
+    free: bool = False  # site-wide freeleech
+    vip: bool = False
+    fl_vip: bool = False  # freeleech for VIP accounts only
+    personal_freeleech: bool = False  # the user already spent a wedge on it
 
 
 @dataclass
@@ -127,6 +132,13 @@ def _count(value):
         return 0
 
 
+def _flag(value):
+    """MAM's flags come as 0/1, true/false or "0"/"1"."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return bool(value) if isinstance(value, bool | int) else False
+
+
 def _added(value):
     try:
         return datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
@@ -161,6 +173,10 @@ def parse_torrent(item):
         tags=str(item.get("tags") or ""),
         description=str(item.get("description") or "")[:20000],
         dl=str(item.get("dl") or ""),
+        free=_flag(item.get("free")),
+        vip=_flag(item.get("vip")),
+        fl_vip=_flag(item.get("fl_vip")),
+        personal_freeleech=_flag(item.get("personal_freeleech")),
     )
 
 
@@ -168,39 +184,30 @@ class MamClient:
     def __init__(self, session=None):
         self.base_url = settings.MAM_URL
         self.session = session or build_session(settings.MAM_REQUESTS_PER_SECOND)
+        # The cookie is MamSession's alone: a jar would keep this client's last mam_id and
+        # send it beside a newer one another process stored.
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        self.mam_session = MamSession()
 
-    # --- the rotating cookie -------------------------------------------------------------
+    # --- requests with the rotating cookie ------------------------------------------------
 
-    @staticmethod
-    def _fingerprint(value):
-        return hashlib.sha256(value.encode()).hexdigest()[:32]
+    def _get(self, path, params=None, parse=None):
+        """GET path with the session; parse(response) -> the result (or the response).
 
-    def cookie(self):
-        configured = settings.MAM_SESSION_ID.strip()
-        if not configured:
-            raise SessionExpired(SERVICE, "MyAnonamouse has no session: set MAM_SESSION_ID")
-        register_secret(configured)
-        stored = ServiceSession.objects.filter(service="mam").first()
-        if stored and stored.seeded_from == self._fingerprint(configured):
-            register_secret(stored.value)
-            return stored.value
-        return configured
+        A refusal may only mean another process rotated the cookie under us: then one more
+        try with the cookie it stored. Otherwise the refusal is recorded (once) and raised.
+        """
+        self.mam_session.cookie()  # no usable session: refuse before any request
+        for attempt in (1, 2):
+            try:
+                return self._attempt(path, params, parse)
+            except SessionRefused as refusal:
+                if attempt == 2 or not self.mam_session.newer_exists():
+                    self.mam_session.refused(refusal.reason)
+                    raise
 
-    def _remember(self, response):
-        new = response.cookies.get("mam_id")
-        if not new:
-            return
-        register_secret(new)
-        ServiceSession.objects.update_or_create(
-            service="mam",
-            defaults={
-                "value": new,
-                "seeded_from": self._fingerprint(settings.MAM_SESSION_ID.strip()),
-            },
-        )
-
-    def _get(self, path, params=None):
-        cookies = {"mam_id": self.cookie()}
+    def _attempt(self, path, params, parse):
+        cookies = {"mam_id": self.mam_session.cookie()}
         try:
             # Redirects are not followed: requests sent the session cookie (given per request,
             # so bound to no domain) to wherever MAM pointed, and the .torrent fetched there
@@ -217,12 +224,15 @@ class MamClient:
         except BadResponse as error:
             raise _session_error(error) from None
         if response.is_redirect:
-            target = urlsplit(response.headers.get("Location", "")).netloc or "MAM itself"
-            raise BadResponse(
-                SERVICE, f"{path}: answered with a redirect to {target}; not followed"
-            )
-        self._remember(response)
-        return response
+            location = response.headers.get("Location", "")
+            if "login" in location.lower():
+                raise SessionRefused("it redirected to its login page")
+            target = urlsplit(location).netloc or "MAM itself"
+            where = urlsplit(path).path
+            raise BadResponse(SERVICE, f"{where}: redirected to {target}; not followed")
+        result = parse(response) if parse else response
+        self.mam_session.rotated(response.cookies.get("mam_id"))
+        return result
 
     # --- the API -------------------------------------------------------------------------
 
@@ -258,7 +268,7 @@ class MamClient:
             params["tor[startDate]"] = f"{start_date:%Y-%m-%d}"
         if end_date:
             params["tor[endDate]"] = f"{end_date:%Y-%m-%d}"
-        return self._parse_page(self._get(SEARCH_PATH, params))
+        return self._get(SEARCH_PATH, params, self._parse_page)
 
     def _parse_page(self, response):
         data = _json_body(response)
@@ -302,19 +312,26 @@ class MamClient:
                 return
 
     def download_torrent(self, torrent_id):
-        """The .torrent bytes of a torrent, fetched with the session."""
-        response = self._get("/tor/download.php", {"tid": int(torrent_id)})
-        body = response.content
-        if not body.startswith(b"d"):
-            if b"<html" in body[:500].lower():
-                raise SessionExpired(SERVICE, EXPIRED)
-            raise BadResponse(SERVICE, f"torrent {int(torrent_id)} is not a .torrent file")
-        return body
+        """The .torrent bytes of a torrent, fetched with the session (no `&fl`: no wedge)."""
+        return self._get("/tor/download.php", {"tid": int(torrent_id)}, _torrent_body)
+
+    def read_account(self):
+        """The account's state from jsonLoad.php: a dict of MamAccount fields (not saved)."""
+        return self._get(ACCOUNT_PATH, None, lambda response: parse_account(_json_body(response)))
 
     def check_session(self):
         """Raise a clear ServiceError when the session does not work."""
         self.search(text="", per_page=5)
         return True
+
+
+def _torrent_body(response):
+    body = response.content
+    if not body.startswith(b"d"):
+        if b"<html" in body[:500].lower():
+            raise SessionRefused("it answered a download with a web page, not a .torrent")
+        raise BadResponse(SERVICE, "the download is not a .torrent file")
+    return body
 
 
 def _json_body(response):
@@ -323,9 +340,7 @@ def _json_body(response):
     except ValueError:
         text = response.text[:500].lower()
         if "<html" in text or "<!doctype" in text:
-            raise SessionExpired(
-                SERVICE, f"{EXPIRED} (it answered with a web page, not JSON)"
-            ) from None
+            raise SessionRefused("it answered with a web page, not JSON") from None
         raise BadResponse(SERVICE, "answered with something that is not JSON") from None
     if not isinstance(data, dict):
         raise BadResponse(SERVICE, "answered with JSON that is not an object")
@@ -336,11 +351,10 @@ def _session_error(error):
     """401/403 from MAM are about the session, not the request."""
     text = str(error)
     if "HTTP 403" in text:
-        return SessionExpired(SERVICE, EXPIRED)
+        return SessionRefused("HTTP 403: the session expired or is invalid")
     if "HTTP 401" in text:
-        return SessionExpired(
-            SERVICE,
-            "MyAnonamouse session does not match this IP address: create a mam_id for "
-            "this IP/ASN in MAM's security preferences and set MAM_SESSION_ID",
+        return SessionRefused(
+            "HTTP 401: the session does not match this IP address; create a mam_id for this "
+            "IP/ASN in MAM's security preferences"
         )
     return error

@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from catalog.clients.http import AccessRefused, ServiceError
 from catalog.jobs.completion import Completion, series_narrators
+from catalog.jobs.mam_guard import needs_mam_session
 from catalog.models import Book
 
 
+@needs_mam_session
 def announced_releases(run):
     due = list(
         Book.objects.filter(status=Book.ANNOUNCED, release_date__lte=timezone.localdate())

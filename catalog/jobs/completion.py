@@ -17,9 +17,10 @@ the date it is searched on every run (and by the daily announced_releases job) u
 started (and what has no date: nothing says it is new).
 
 A missing book becomes `wanted` (or `announced`), and the user hears of it (new_book);
-then MyAnonamouse is searched and the best release (see catalog/downloads.py) is sent to
-qBittorrent, at most MAX_DOWNLOADS_PER_RUN per run. A wanted book without an acceptable
-release stays wanted and is searched again next run.
+then MyAnonamouse is searched and the best release the account allows (see
+catalog/downloads.py) is sent to qBittorrent, at most MAX_DOWNLOADS_PER_RUN per run. A
+wanted book without an acceptable release stays wanted and is searched again next run.
+Both jobs stop their MAM work while the session is refused (catalog/jobs/mam_guard.py).
 """
 
 from datetime import datetime
@@ -34,7 +35,8 @@ from catalog.clients.google_books import GoogleBooksClient
 from catalog.clients.http import AccessRefused, ServiceError
 from catalog.clients.mam import MamClient
 from catalog.clients.openlibrary import OpenLibraryClient
-from catalog.downloads import Sender, choose_release, has_active_download
+from catalog.downloads import Sender, has_active_download
+from catalog.jobs.mam_guard import needs_mam_session
 from catalog.jobs.upcoming import Upcoming, release_day
 from catalog.languages import in_library_languages
 from catalog.library import BookIndex, NameCache, upsert_releases
@@ -125,9 +127,10 @@ class Completion:
             per_page=MAM_RESULTS,
             sort="seedersDesc",
         )
-        torrent = choose_release(book, page.results, narrators)
+        torrent = self.sender.choose(book, page.results, narrators)
         if torrent is None:
-            self.run.log.info("No acceptable release for %r yet; it stays wanted.", book.title)
+            if not self.sender.at_cap():  # else the sender said why it stopped
+                self.run.log.info("No acceptable release for %r yet; it stays wanted.", book.title)
             return False
         releases, _ = upsert_releases([torrent])
         release = releases[torrent.id]
@@ -159,6 +162,7 @@ def new_book_line(book, authors):
     return f"{book.title} by {', '.join(authors) or '?'}{where}, {what}"
 
 
+@needs_mam_session
 def series_completion(run):
     series_list = list(Series.objects.filter(monitored=True))
     run.set_total(len(series_list))
@@ -256,6 +260,7 @@ def series_narrators(series):
     return names
 
 
+@needs_mam_session
 def author_completion(run):
     authors = list(Author.objects.filter(monitored=True))
     run.set_total(len(authors))

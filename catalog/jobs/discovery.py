@@ -1,4 +1,8 @@
-"""mam_scraping and top10_discovery: what is new and popular on MyAnonamouse."""
+"""mam_scraping and top10_discovery: what is new and popular on MyAnonamouse.
+
+Both stop while the MAM session is refused (catalog/jobs/mam_guard.py); what is sent
+follows the account's rules (catalog/downloads.py Sender).
+"""
 
 from datetime import timedelta
 
@@ -8,7 +12,8 @@ from django.utils import timezone
 
 from catalog import matching
 from catalog.clients.mam import MamClient
-from catalog.downloads import Sender, choose_release, has_active_download
+from catalog.downloads import Sender, has_active_download
+from catalog.jobs.mam_guard import needs_mam_session
 from catalog.library import BookIndex, NameCache, upsert_releases
 from catalog.models import Book, Genre, Release
 from scheduling.models import Task
@@ -30,6 +35,7 @@ def scrape_since(now=None):
     return last - OVERLAP if last else now - timedelta(days=settings.MAM_LOOKBACK_DAYS)
 
 
+@needs_mam_session
 def mam_scraping(run):
     client = MamClient()
     since = scrape_since()
@@ -74,14 +80,16 @@ def send_best(run, client, candidates):
     for book, torrents in candidates.values():
         if sender.at_cap() or has_active_download(book):
             continue
-        torrent = choose_release(book, torrents)
+        torrent = sender.choose(book, torrents)
         if torrent is None:
-            run.log.info("No acceptable release yet for wanted book %r.", book.title)
+            if not sender.at_cap():  # else the sender said why it stopped
+                run.log.info("No acceptable release yet for wanted book %r.", book.title)
             continue
         sender.send(book, Release.objects.get(mam_id=torrent.id))
     return sender.sent
 
 
+@needs_mam_session
 def top10_discovery(run):
     client = MamClient()
     genres = list(Genre.objects.filter(discovery_enabled=True, mam_category_id__isnull=False))

@@ -5,9 +5,11 @@
 - blocklist: releases that failed for a book and are not sent for it again;
 - shelf: where owned books live on disk (folders, Audiobookshelf, imports);
 - sessions: rotating session values of outside services;
-- announced: the release calendar's view of announced books.
+- announced: the release calendar's view of announced books;
+- account: the latest reading of the MyAnonamouse account.
 """
 
+from catalog.models.account import MamAccount
 from catalog.models.announced import AnnouncedBook
 from catalog.models.blocklist import Blocklist
 from catalog.models.books import Author, Book, Genre, Series
@@ -23,6 +25,7 @@ __all__ = [
     "BookLocation",
     "Download",
     "Genre",
+    "MamAccount",
     "Release",
     "Series",
     "ServiceSession",

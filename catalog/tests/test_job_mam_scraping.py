@@ -113,11 +113,11 @@ def test_dry_run_sends_nothing_and_says_what_it_would_have_sent(library, week_of
     assert "Dry run: would send" in task.log_output
 
 
-def test_an_expired_session_fails_the_run_once_with_a_clear_message(library, week_of_uploads):
+def test_an_expired_session_stops_the_run_once_with_a_clear_message(library, week_of_uploads):
     week_of_uploads.expired = True
     task = run_task("mam_scraping", Task.CLI)
-    assert task.status == Task.FAILED
-    assert task.error_message.startswith("MyAnonamouse session expired: set MAM_SESSION_ID")
+    assert task.status == Task.SKIPPED
+    assert task.error_message.startswith("MyAnonamouse refused the session (HTTP 403")
     assert FailedAttempt.objects.count() == 0
 
 

@@ -63,6 +63,7 @@ def test_a_release_is_fetched_from_mam_url_and_sent_as_a_file_to_the_configured_
 def test_a_mam_download_redirected_to_another_host_is_not_followed(wanted, mam, elsewhere):
     mam.server.clear()  # searches answer as before; the download answers with a redirect
     mam.server.expect_request("/tor/js/loadSearchJSONbasic.php").respond_with_handler(mam._search)
+    mam.server.expect_request("/jsonLoad.php").respond_with_handler(mam._account)
     mam.server.expect_request("/tor/download.php").respond_with_handler(
         lambda request: Response(status=302, headers={"Location": elsewhere.url_for("/x.torrent")})
     )

@@ -17,7 +17,6 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from catalog.clients.mam import EXPIRED
 from catalog.models import Author, Book, Download, Genre, Series
 from catalog.tests.fakes import (
     goodreads_book_page,
@@ -40,6 +39,7 @@ TITLES = ["Leviathan Wakes", "Caliban's War", "Abaddon's Gate"]
 COREY = "James S. A. Corey"
 CLOSED = "http://127.0.0.1:9"
 MAM_SEARCH = "/tor/js/loadSearchJSONbasic.php"
+REFUSED = "MyAnonamouse refused the session"
 LOGIN_PAGE = (
     "<!DOCTYPE html><html><head><title>Login | MyAnonamouse</title></head><body>"
     '<form action="/takelogin.php" method="post"><input name="email"></form></body></html>'
@@ -269,12 +269,12 @@ MAM_JOBS = ["mam_scraping", "top10_discovery", "series_completion", "author_comp
 
 
 @pytest.mark.parametrize("job", MAM_JOBS)
-def test_an_expired_mam_session_fails_the_run_once_not_once_per_item(every_mam_job, job):
+def test_an_expired_mam_session_stops_the_run_once_not_once_per_item(every_mam_job, job):
     every_mam_job.expired = True
     task = run_task(job, Task.CLI)
-    assert task.status == Task.FAILED
-    assert task.error_message.startswith(EXPIRED)
-    assert task.log_output.count(EXPIRED) == 1
+    assert task.status == Task.SKIPPED
+    assert task.error_message.startswith(f"{REFUSED} (HTTP 403")
+    assert task.log_output.count(REFUSED) == 1
     assert FailedAttempt.objects.count() == 0
     assert len(requests_to(every_mam_job.server, "/tor/")) == 1
 
@@ -285,8 +285,8 @@ def test_an_html_login_page_where_json_was_expected_is_reported_as_the_expired_s
 ):
     mam_answering(every_mam_job, lambda request: Response(LOGIN_PAGE, content_type="text/html"))
     task = run_task(job, Task.CLI)
-    assert task.status == Task.FAILED
-    assert task.error_message.startswith(f"{EXPIRED} (it answered with a web page, not JSON)")
+    assert task.status == Task.SKIPPED
+    assert task.error_message.startswith(f"{REFUSED} (it answered with a web page, not JSON)")
     assert FailedAttempt.objects.count() == 0
     assert len(requests_to(every_mam_job.server, "/tor/")) == 1
 

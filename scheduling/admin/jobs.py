@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 from scheduling import registry, runner
 from scheduling.admin.display import plural
 from scheduling.admin.job_rows import job_rows
+from scheduling.admin.notifications import send_test_notification
+from scheduling.admin.panels import jobs_page_panels
 from scheduling.cron import CronError, describe, validate
 from scheduling.models import JobControl, SchedulerProcess, Task
 from scheduling.overview import next_fire_times
@@ -121,6 +123,7 @@ class JobControlAdmin(admin.ModelAdmin):
             "can_change": self.has_change_permission(request),
             "action_choices": self.get_action_choices(request),
             "time_zone": settings.TIME_ZONE,
+            "panels": jobs_page_panels(request),
             **(extra_context or {}),
         }
         request.current_app = self.admin_site.name
@@ -141,6 +144,11 @@ class JobControlAdmin(admin.ModelAdmin):
         return [
             path("status/", wrap(self.status_view), name=f"{prefix}_status"),
             path("describe/", wrap(self.describe_view), name=f"{prefix}_describe"),
+            path(
+                "test-notification/",
+                wrap(require_POST(send_test_notification)),
+                name=f"{prefix}_test_notification",
+            ),
             *commands,
             *super().get_urls(),
         ]

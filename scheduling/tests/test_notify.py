@@ -5,7 +5,6 @@ import json
 
 import pytest
 from django.db import transaction
-from pytest_httpserver import HTTPServer
 
 from scheduling import health, notify, runner
 from scheduling.models import ServiceCheck, Task
@@ -16,13 +15,8 @@ SECRET = "mam-cookie-never-shown"
 
 
 @pytest.fixture
-def receiver():
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.expect_request("/hook", method="POST").respond_with_data("ok")
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
+def receiver(notification_receiver):
+    return notification_receiver.server
 
 
 @pytest.fixture(autouse=True)

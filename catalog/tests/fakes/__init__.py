@@ -30,7 +30,7 @@ from catalog.tests.fakes.hardcover import (
     hardcover_document,
     hardcover_edition,
 )
-from catalog.tests.fakes.mam import NOW, FakeMam, days_ago, mam_item, mam_page
+from catalog.tests.fakes.mam import NOW, FakeMam, days_ago, mam_account, mam_item, mam_page
 from catalog.tests.fakes.openlibrary import openlibrary_search, openlibrary_works
 from catalog.tests.fakes.torrents import bencode, torrent_file, torrent_info_hash
 
@@ -55,6 +55,7 @@ __all__ = [
     "google_rate_limited",
     "google_volume",
     "google_volumes",
+    "mam_account",
     "mam_item",
     "mam_page",
     "openlibrary_search",

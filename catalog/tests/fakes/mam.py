@@ -1,8 +1,10 @@
 """A fake MyAnonamouse JSON API, shaped as PROVIDERS.md describes the real one.
 
-mam_item and mam_page build its payloads; FakeMam serves them from a pytest-httpserver,
-searching its torrents the way the API does (text, category, date, sort, paging) and
-answering every request with a new mam_id cookie.
+mam_item, mam_page and mam_account build its payloads; FakeMam serves them from a
+pytest-httpserver, searching its torrents the way the API does (text, category, date,
+sort, paging), answering the account (jsonLoad.php, its summary at the top level or
+nested, as clients disagree) and every request with a new mam_id cookie. An old cookie
+is refused, as MAM does when it rotates on every call.
 """
 
 import hashlib
@@ -65,6 +67,8 @@ def mam_item(
         "numfiles": 1,
         "free": 0,
         "vip": 0,
+        "fl_vip": 0,
+        "personal_freeleech": 0,
         "my_snatched": 0,
         "tags": "",
         "isbn": isbn,
@@ -74,6 +78,53 @@ def mam_item(
     }
     item.update(extra)
     return item
+
+
+def mam_account(
+    classname="Power User",
+    ratio=3.2,
+    unsat=(12, 100),
+    vip_until=None,
+    seedbonus=12345,
+    wedges=4,
+    nested=False,
+):
+    """jsonLoad.php?snatch_summary: the account, its snatch summary top level or nested."""
+    count, limit = unsat
+    summary = {
+        "leeching": {"name": "leeching", "count": 0, "red": False, "size": None},
+        "seedUnsat": {"name": "seedUnsat", "count": count, "red": False, "size": 123456},
+        "unsat": {
+            "name": "unsat",
+            "count": count,
+            "red": count >= limit,
+            "size": None,
+            "limit": limit,
+        },
+        "inactHnr": {"name": "inactHnr", "count": 0, "red": False, "size": None},
+    }
+    account = {
+        "uid": 4242,
+        "username": "careful-reader",
+        "classname": classname,
+        "ratio": ratio,
+        "uploaded": "5.125 TiB",
+        "downloaded": "1.602 TiB",
+        "uploaded_bytes": 5635193115279,
+        "downloaded_bytes": 1761404723609,
+        "seedbonus": seedbonus,
+        "wedges": wedges,
+        "vip_until": vip_until,
+        "connectable": "yes",
+        "country_code": "nz",
+        "created": 1795000000,
+        "update": 1795000060,
+    }
+    if nested:
+        account["snatch_summary"] = {**summary, "created_at": "2026-11-25 11:59:00"}
+    else:
+        account.update(summary)
+    return account
 
 
 def mam_page(items, total=None, start=0, perpage=25):
@@ -101,11 +152,14 @@ class FakeMam:
     cookies_seen: list = field(default_factory=list)
     rotation: int = 0
     torrents: dict = field(default_factory=dict)  # id -> .torrent bytes to serve for it
+    account: dict = field(default_factory=mam_account)
+    account_reads: int = 0
 
     def install(self):
         self.server.expect_request("/tor/js/loadSearchJSONbasic.php").respond_with_handler(
             self._search
         )
+        self.server.expect_request("/jsonLoad.php").respond_with_handler(self._account)
         self.server.expect_request("/tor/download.php").respond_with_handler(self._download)
         return self
 
@@ -155,6 +209,17 @@ class FakeMam:
             return sorted(items, key=lambda i: i["title"].lower())
         key = {"snatchedDesc": "times_completed", "seedersDesc": "seeders"}.get(sort, "added")
         return sorted(items, key=lambda i: i[key], reverse=True)
+
+    def _account(self, request):
+        if not self._cookie_ok(request):
+            # A dead session gets the login page by redirect here, not JSON.
+            return Response(status=302, headers={"Location": "/login.php?returnto=%2FjsonLoad.php"})
+        self.account_reads += 1
+        return self._rotate(Response(json.dumps(self.account), content_type="application/json"))
+
+    def asked_paths(self):
+        """Every path asked of the fake, answered or not (a bonusBuy call would show here)."""
+        return [request.path for request, _ in self.server.log]
 
     def _download(self, request):
         if not self._cookie_ok(request):
