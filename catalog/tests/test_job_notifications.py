@@ -70,8 +70,8 @@ def test_a_completion_run_sends_one_message_per_event_listing_every_book(
     assert task.status == Task.COMPLETED, task.error_message
     messages = by_title(notification_receiver)
     assert messages["audiobook-site: New books in followed series and authors"] == [
-        "Artificial Condition by Martha Wells (The Murderbot Diaries #2)\n"
-        "Rogue Protocol by Martha Wells (The Murderbot Diaries #3)"
+        "Artificial Condition by Martha Wells (The Murderbot Diaries #2), now wanted\n"
+        "Rogue Protocol by Martha Wells (The Murderbot Diaries #3), now wanted"
     ]
     assert messages["audiobook-site: Sent to qBittorrent"] == [
         "Artificial Condition: Artificial Condition (MAM 302, costs ratio)\n"
