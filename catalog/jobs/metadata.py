@@ -224,7 +224,10 @@ def _google_lookup(client, book, authors):
     # Search by the title without tracker noise ("(The Expanse, #2)", "[Unabridged]").
     candidates = client.search(matching.display_title(book.title), authors[0] if authors else "")
     found = matching.best_match(
-        book.title, authors, candidates, key=lambda record: (record.title, record.authors)
+        book.title,
+        authors,
+        candidates,
+        key=lambda record: (record.title, record.authors, record.subtitle),
     )
     return found[0] if found else None
 
