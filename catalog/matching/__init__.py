@@ -176,11 +176,13 @@ def _book_score(title, authors, book_title, book_authors, book_subtitle=""):
     score = 0.0
     for full in _book_titles(as_text(book_title), as_text(book_subtitle)):
         found, dropped = titles.title_match(release, titles.anatomy(full))
-        # A subtitle that is not the book's own may name another book of its world.
+        # A subtitle that is not the book's own may name another book of its world; so may
+        # any dropped part when the authors are other people (asked only when it matters).
         if dropped == titles.SUBTITLE:
             found = min(found, OTHER_WORK_CAP)
-        if dropped and people.same_people(authors, book_authors) is False:
-            found = min(found, OTHER_WORK_CAP)
+        elif dropped and found > OTHER_WORK_CAP:
+            if people.same_people(authors, book_authors) is False:
+                found = OTHER_WORK_CAP
         score = max(score, found)
     return _with_authors(round(score, 2), people.author_score(authors, book_authors))
 

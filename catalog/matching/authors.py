@@ -1,5 +1,6 @@
 """Author names as people write them: "Le Guin, Ursula K." is "Ursula K. Le Guin"."""
 
+import functools
 import html
 import re
 
@@ -79,8 +80,23 @@ def _author_names(authors):
 
 
 def author_keys(authors):
+    """One key per known author ("Various" and the like left out), as a tuple."""
+    if isinstance(authors, str):
+        return _cached_keys((authors,))
+    if isinstance(authors, list | tuple) and all(isinstance(name, str) for name in authors):
+        return _cached_keys(tuple(authors[:20]))
+    return _keys(authors)
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_keys(names):
+    # The jobs compare one release's authors with many books': parse each list once.
+    return _keys(names)
+
+
+def _keys(authors):
     keys = (clean_author(name) for name in _author_names(authors))
-    return [key for key in keys if key and key not in _PLACEHOLDERS]
+    return tuple(key for key in keys if key and key not in _PLACEHOLDERS)
 
 
 def author_score(authors_a, authors_b):
