@@ -9,6 +9,11 @@ Author policy: the author's works from Open Library (Google Books when Open Libr
 down), without summaries and study guides (matching.is_non_book), only in
 LIBRARY_LANGUAGES when the source says the language, one entry per title across editions.
 
+Errors (catalog/jobs/outcomes.py, as every job): a service the run depends on being out
+(after retries) or refusing our credentials stops the run once; a permanent error about one
+series or author (a missing page, a 4xx answer about one book) is its FailedAttempt and the
+run goes on.
+
 A missing book becomes `wanted`; then MyAnonamouse is searched and the best release (see
 catalog/downloads.py) is sent to qBittorrent, at most MAX_DOWNLOADS_PER_RUN per run. A
 wanted book without an acceptable release stays wanted and is searched again next run.
@@ -19,10 +24,11 @@ from django.db import transaction
 from catalog import matching
 from catalog.clients.goodreads import GoodreadsClient
 from catalog.clients.google_books import GoogleBooksClient
-from catalog.clients.http import AccessRefused, ServiceError
+from catalog.clients.http import ServiceError
 from catalog.clients.mam import MamClient
 from catalog.clients.openlibrary import OpenLibraryClient
 from catalog.downloads import Sender, choose_release, has_active_download
+from catalog.jobs.outcomes import one_item
 from catalog.languages import in_library_languages
 from catalog.library import BookIndex, NameCache, upsert_releases
 from catalog.models import Author, Book, Series
@@ -98,18 +104,8 @@ def series_completion(run):
     work = Completion(run, "series")
     goodreads = GoodreadsClient()
     for series in run.items(series_list):
-        try:
+        with one_item(run, "series", series.pk, series.name):
             complete_series(work, goodreads, series)
-        except AccessRefused:
-            # An expired MAM session or a refused qBittorrent login fails every series the
-            # same way: said once for the run, not recorded as a failure of each series.
-            raise
-        except ServiceError as error:
-            if not error.permanent:
-                raise  # the service is down: the rest would fail the same way
-            run.failed("series", series.pk, error, label=series.name)
-            continue
-        run.succeeded("series", series.pk)
     return work.summary("series", len(series_list))
 
 
@@ -158,14 +154,9 @@ def author_completion(run):
     work = Completion(run, "author")
     openlibrary, google = OpenLibraryClient(), GoogleBooksClient()
     for author in run.items(authors):
-        try:
-            titles = bibliography(author, openlibrary, google, run)
-        except ServiceError as error:
-            run.failed("author", author.pk, error, label=author.name)
-            continue
-        for title in titles:
-            work.fetch(work.want(title, [author.name]))
-        run.succeeded("author", author.pk)
+        with one_item(run, "author", author.pk, author.name):
+            for title in bibliography(author, openlibrary, google, run):
+                work.fetch(work.want(title, [author.name]))
     return work.summary("authors", len(authors))
 
 
