@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scheduling.tests.processes import manage, using_postgres, wait_until
+from scheduling.tests.processes import manage, wait_until
+from scheduling.tests.real_services import postgres_only
 
 pytestmark = pytest.mark.slow
 
@@ -115,9 +116,13 @@ def test_a_resume_reaches_a_running_scheduler_within_5_seconds(leader, process_d
     leader(TEST_TICK_TIME=EVERY_SECOND)
     manage("pausejob", "tick", env=process_db.env, check=True)
     wait_until(lambda: applied_paused(process_db, "tick"), 5, "the pause applied")
+    time.sleep(1)  # a run submitted just before the pause may still open its row
+    assert no_new_runs_for(process_db, "tick", 3)  # paused: the runs have stopped
+    # Only runs after the resume count: one that finished before the pause proves nothing.
+    paused_with = len(completed(process_db, "tick"))
     manage("resumejob", "tick", env=process_db.env, check=True)
     wait_until(lambda: not applied_paused(process_db, "tick"), 5, "the resume applied")
-    wait_for_runs(process_db, "tick", 1, timeout=5)
+    wait_for_runs(process_db, "tick", paused_with + 1, timeout=5)
 
 
 def test_a_restart_keeps_a_paused_job_paused(leader, process_db):
@@ -249,7 +254,7 @@ def test_the_scheduler_records_its_heartbeat_and_its_stop(leader, process_db):
     assert process_db.query(*LEADERS) == []
 
 
-@pytest.mark.skipif(not using_postgres(), reason="drops the server's connections")
+@postgres_only("drops the server's connections")
 def test_the_scheduler_carries_on_after_its_database_connections_drop(leader, process_db):
     scheduler = leader(TEST_TICK_TIME=EVERY_SECOND)
     wait_for_runs(process_db, "tick", 1)

@@ -21,7 +21,7 @@ import qbittorrentapi
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from catalog.tests.conftest import RealQbittorrent
+from catalog.tests.conftest import QBITTORRENT_MISSING, RealQbittorrent
 from catalog.tests.fakes import (
     FakeGoogleBooks,
     FakeMam,
@@ -32,6 +32,7 @@ from catalog.tests.fakes import (
     openlibrary_works,
 )
 from scheduling.tests.processes import ProcessDatabase, manage
+from scheduling.tests.real_services import require
 
 pytestmark = [pytest.mark.slow, pytest.mark.qbittorrent]
 
@@ -113,8 +114,7 @@ def page(body, status=200, content_type="text/html"):
 @pytest.fixture(scope="module")
 def run_everything(tmp_path_factory):
     """Every job, working and failing; showjobs; every admin page. Returns (outputs, mam)."""
-    if not shutil.which("qbittorrent-nox"):
-        pytest.skip("qbittorrent-nox is not installed (apt-get install qbittorrent-nox)")
+    require(shutil.which("qbittorrent-nox"), QBITTORRENT_MISSING)
     qbit = RealQbittorrent(tmp_path_factory.mktemp("qbittorrent-secrets"))
     qbit.password = SECRETS["QBITTORRENT_PASSWORD"]
     qbit.start()
