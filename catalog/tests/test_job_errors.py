@@ -86,16 +86,48 @@ def genres(mam):
     return mam
 
 
-# --- author_completion ----------------------------------------------------------------------
+# --- MyAnonamouse: one item's refusal, or MAM out ----------------------------------------
 
 
-def test_one_authors_refused_mam_search_is_that_authors_failure_and_the_others_complete(writers):
-    mam_refusing(writers, "Number 1", 400)
-    task = run_task("author_completion", Task.CLI)
+@pytest.mark.parametrize(
+    ("job", "work", "word", "label"),
+    [
+        ("author_completion", "writers", "Number 1", "Writer 1"),
+        ("series_completion", "sagas", "Saga 1", "Saga 1"),
+        ("top10_discovery", "genres", "41", "Genre 1"),
+    ],
+    ids=["author", "series", "genre"],
+)
+def test_one_items_refused_mam_search_is_its_failure_and_the_others_complete(
+    request, job, work, word, label
+):
+    mam_refusing(request.getfixturevalue(work), word, 400)
+    task = run_task(job, Task.CLI)
     assert (task.status, task.items_succeeded, task.items_failed) == (Task.COMPLETED, 2, 1)
     attempt = FailedAttempt.objects.get()
-    assert (attempt.item_type, attempt.item_label) == ("author", "Writer 1")
-    assert attempt.error_message.startswith("MyAnonamouse: ")
+    assert attempt.item_label == label
+    assert attempt.error_message == f"MyAnonamouse: {MAM_SEARCH}: HTTP 400"
+
+
+@pytest.mark.parametrize(
+    ("job", "work", "word"),
+    [
+        ("author_completion", "writers", "Number"),
+        ("series_completion", "sagas", "Saga"),
+        ("top10_discovery", "genres", "4"),
+    ],
+    ids=["author", "series", "genre"],
+)
+def test_mam_out_stops_the_run_once(request, job, work, word):
+    mam = mam_refusing(request.getfixturevalue(work), word, 503)
+    task = run_task(job, Task.CLI)
+    assert task.status == Task.FAILED
+    assert task.error_message.startswith(f"MyAnonamouse: {MAM_SEARCH}: HTTP 503")
+    assert FailedAttempt.objects.count() == 0
+    assert len(searches(mam)) == 1
+
+
+# --- author_completion: Open Library and Google Books ---------------------------------------
 
 
 def test_open_library_and_google_books_both_out_stop_the_author_run_once(
@@ -126,52 +158,6 @@ def test_an_author_open_library_does_not_know_and_google_refuses_is_a_failed_att
     task = run_task("author_completion", Task.CLI)
     assert (task.status, task.items_succeeded, task.items_failed) == (Task.COMPLETED, 2, 1)
     assert FailedAttempt.objects.get().item_label == "Writer 0"
-
-
-def test_mam_out_stops_the_author_run_once(writers):
-    mam_refusing(writers, "Number", 503)
-    task = run_task("author_completion", Task.CLI)
-    assert task.status == Task.FAILED
-    assert task.error_message.startswith(f"MyAnonamouse: {MAM_SEARCH}: HTTP 503")
-    assert FailedAttempt.objects.count() == 0
-    assert len(searches(writers)) == 1
-
-
-# --- series_completion ----------------------------------------------------------------------
-
-
-def test_one_series_refused_mam_search_is_that_series_failure_and_the_others_complete(sagas):
-    mam_refusing(sagas, "Saga 1", 400)
-    task = run_task("series_completion", Task.CLI)
-    assert (task.status, task.items_succeeded, task.items_failed) == (Task.COMPLETED, 2, 1)
-    assert FailedAttempt.objects.get().item_label == "Saga 1"
-
-
-def test_mam_out_stops_the_series_run_once(sagas):
-    mam_refusing(sagas, "Saga", 503)
-    task = run_task("series_completion", Task.CLI)
-    assert task.status == Task.FAILED
-    assert FailedAttempt.objects.count() == 0
-    assert len(searches(sagas)) == 1
-
-
-# --- top10_discovery ------------------------------------------------------------------------
-
-
-def test_one_genres_refused_search_is_that_genres_failure_and_the_others_are_discovered(genres):
-    mam_refusing(genres, "41", 400)
-    task = run_task("top10_discovery", Task.CLI)
-    assert (task.status, task.items_succeeded, task.items_failed) == (Task.COMPLETED, 2, 1)
-    assert FailedAttempt.objects.get().item_label == "Genre 1"
-    assert set(Book.objects.values_list("title", flat=True)) == {"Hit of Genre 0", "Hit of Genre 2"}
-
-
-def test_mam_out_stops_the_discovery_run_once(genres):
-    mam_refusing(genres, "4", 503)
-    task = run_task("top10_discovery", Task.CLI)
-    assert task.status == Task.FAILED
-    assert FailedAttempt.objects.count() == 0
-    assert len(searches(genres)) == 1
 
 
 # --- mam_scraping ---------------------------------------------------------------------------
