@@ -6,7 +6,7 @@ taken apart (titles.anatomy) into the title proper, its subtitle, the series and
 descriptor names and its form; the scores compare what is left with rapidfuzz. Authors are
 read in authors.py.
 
-Policy, decided here and tested in catalog/tests/test_matching.py:
+Policy, decided here and tested in catalog/tests/test_matching*.py:
 - Noise is not the book: "(Unabridged)", "Abridged", format tags, "A Novel" / "A Thriller",
   "Deluxe Edition", "Movie Tie-In", bracketed years and every other bracketed annotation.
 - A series descriptor is not the title: "(The Expanse, #1)", "(Expanse 1)", ": The Expanse,
