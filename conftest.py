@@ -6,6 +6,9 @@ import pytest
 from django.conf import settings
 from pytest_httpserver import HTTPServer
 
+# CI (REQUIRE_REAL_SERVICES) refuses skips: see the module.
+pytest_plugins = ["scheduling.tests.real_services"]
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):

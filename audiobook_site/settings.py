@@ -21,10 +21,11 @@ environ.Env.read_env(BASE_DIR / ".env")
 DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 DEBUG = env.flag("DEBUG", True)
 SECRET_KEY = env.text("SECRET_KEY", DEV_SECRET_KEY)
-if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
+if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
-        "Setting SECRET_KEY is invalid: with DEBUG off it must be set to a long random "
-        "value (50 characters or more is recommended), not the development default."
+        "Setting SECRET_KEY is invalid: with DEBUG off it must be a random value of 50 "
+        "characters or more, not the development default (python -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))' makes one)."
     )
 ALLOWED_HOSTS = env.words("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env.words("CSRF_TRUSTED_ORIGINS", "")
@@ -87,6 +88,14 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Staff passwords (the admin's forms, changepassword, createsuperuser): Django's four checks.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 # --- Internationalisation ----------------------------------------------------------------
 
@@ -250,6 +259,8 @@ SECRET_SETTING_NAMES = (
     "AUDIOBOOKSHELF_TOKEN",
     "HARDCOVER_TOKEN",
 )
+# Django's error pages (DEBUG's, and the mails to ADMINS) hide every one of them too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "scheduling.redaction.SecretsReporterFilter"
 
 # --- Logging -----------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """Choosing a release for a wanted book and handing it to qBittorrent.
 
 Release score (documented in the README, "How a release is chosen"):
-- it must be the book: match_score(title, authors) >= matching.MATCH_THRESHOLD;
+- it must be the book: book_score(title, authors, the book's title, authors and subtitle)
+  >= matching.MATCH_THRESHOLD (a subtitle the book does not have, or other authors, make
+  another book of the same world: "Dune: House Atreides" is not "Dune");
 - it must be alive and sane: at least one seeder, a size between MIN_SIZE and MAX_SIZE;
 - then, out of 125 points: the match itself (up to 40), format by PREFERRED_FORMATS order
   (first 30, second 15, any other 0), seeders (up to 10, saturating at 20 seeders),
@@ -34,13 +36,16 @@ MIN_SIZE = 5 * 1024**2  # below this it is a sample or a broken upload
 MAX_SIZE = 20 * 1024**3  # above this it is a whole collection
 
 
-def release_score(book_title, book_authors, torrent, narrators=(), free=False):
+def release_score(book_title, book_authors, torrent, narrators=(), free=False, book_subtitle=""):
     """0-125 when the torrent is an acceptable release of the book, else None.
 
-    free: it costs the account no ratio (the Sender's AccountRules say).
+    free: it costs the account no ratio (the Sender's AccountRules say). book_subtitle: the
+    book's own subtitle from metadata, the one subtitle a release may add or drop.
     """
     authors = list(torrent.authors or [])
-    match = matching.match_score(book_title, list(book_authors), torrent.title, authors)
+    match = matching.book_score(
+        torrent.title, authors, book_title, list(book_authors), book_subtitle
+    )
     if match < matching.MATCH_THRESHOLD:
         return None
     if (torrent.seeders or 0) < 1:
@@ -84,7 +89,16 @@ def choose_release(book, torrents, narrators=(), is_free=None):
         (score, torrent.seeders or 0, torrent)
         for torrent in torrents
         if torrent.id not in blocked
-        and (score := release_score(book.title, authors, torrent, narrators, bool(free(torrent))))
+        and (
+            score := release_score(
+                book.title,
+                authors,
+                torrent,
+                narrators,
+                free=bool(free(torrent)),
+                book_subtitle=book.subtitle,
+            )
+        )
         is not None
     ]
     if not scored:

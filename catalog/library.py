@@ -44,6 +44,7 @@ class BookIndex:
             queryset.prefetch_related("authors").only(
                 "id",
                 "title",
+                "subtitle",
                 "isbn_10",
                 "isbn_13",
                 "asin",
@@ -74,7 +75,9 @@ class BookIndex:
         self.authors[book.pk] = [author.name for author in book.authors.all()]
 
     def find(self, title, authors=(), isbn="", asin="", goodreads_id=""):
-        """The library's book for this title: ISBN, then ASIN, then Goodreads id, then title."""
+        """The library's book for this title: ISBN, then ASIN, then Goodreads id, then title
+        (matching.best_match: a subtitle the book's metadata does not know, or other authors,
+        make another book of the same world)."""
         book = (
             self.by_isbn.get(isbn13(isbn))
             or self.by_asin.get((asin or "").upper())
@@ -90,7 +93,10 @@ class BookIndex:
         exact = self.by_title.get(key, [])
         candidates = exact or [b for group in self._near(title) for b in group]
         found = matching.best_match(
-            title, list(authors), candidates, key=lambda b: (b.title, self.authors.get(b.pk, []))
+            title,
+            list(authors),
+            candidates,
+            key=lambda b: (b.title, self.authors.get(b.pk, []), b.subtitle),
         )
         return found[0] if found else None
 

@@ -1,4 +1,5 @@
-"""Keep secrets out of every line we write: logs, Task.log_output, error messages.
+"""Keep secrets out of every line we write: logs, Task.log_output, error messages, and
+Django's error pages (SecretsReporterFilter).
 
 The secret values are the ones named in settings.SECRET_SETTING_NAMES plus the latest
 MyAnonamouse cookie (which rotates, so it is registered at run time by its client).
@@ -8,6 +9,8 @@ import logging
 import re
 
 from django.conf import settings
+from django.utils.functional import cached_property
+from django.views.debug import SafeExceptionReporterFilter
 
 MASK = "[redacted]"
 _runtime_secrets = set()
@@ -60,3 +63,42 @@ class RedactSecretsFilter(logging.Filter):
         if record.exc_info and not record.exc_text:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True
+
+
+class SecretsReporterFilter(SafeExceptionReporterFilter):
+    """Django's error pages (DEBUG's yellow page, the mails to ADMINS) without our secrets.
+
+    Django hides settings and request.META entries whose names contain KEY, TOKEN, SECRET,
+    PASS, API, AUTH or SIGNATURE; MAM_SESSION_ID and NOTIFY_URLS are none of those. Every
+    name in SECRET_SETTING_NAMES is hidden too (a setting, or an environment variable of the
+    same name in request.META), and so is any value holding a secret, whatever its name:
+    a frame's local variable or a setting that quotes a cookie or a key.
+    """
+
+    @cached_property
+    def hidden_settings(self):
+        names = "|".join(re.escape(name) for name in settings.SECRET_SETTING_NAMES)
+        return re.compile(f"{super().hidden_settings.pattern}|{names}", re.IGNORECASE)
+
+    def is_active(self, request):
+        return True  # also under DEBUG: DEBUG is this project's default
+
+    def cleanse_setting(self, key, value):
+        cleansed = super().cleanse_setting(key, value)
+        if isinstance(cleansed, str) and redact(cleansed) != cleansed:
+            return self.cleansed_substitute
+        return cleansed
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        return [
+            (name, self.cleansed_substitute if _holds_secret(value) else value)
+            for name, value in super().get_traceback_frame_variables(request, tb_frame)
+        ]
+
+
+def _holds_secret(value):
+    try:
+        text = repr(value)
+    except Exception:  # a repr that fails shows nothing either
+        return False
+    return redact(text) != text

@@ -152,3 +152,13 @@ def test_a_refused_secret_key_is_never_shown():
     result = start_up(DEBUG="false", SECRET_KEY="short-secret-xyz")
     assert "SECRET_KEY" in refusal(result)
     assert "short-secret-xyz" not in result.stdout + result.stderr
+
+
+def test_debug_off_with_a_secret_key_under_50_characters_stops_start_up():
+    message = refusal(start_up(DEBUG="false", SECRET_KEY="k" * 49))
+    assert "SECRET_KEY" in message and "50 characters" in message
+
+
+def test_debug_off_with_a_secret_key_of_50_characters_starts():
+    result = start_up(DEBUG="false", SECRET_KEY="k" * 50)
+    assert result.returncode == 0, result.stderr

@@ -100,6 +100,14 @@ class BookForm(forms.ModelForm):
         chosen = set(self.cleaned_data["locked_fields"])
         return [name for name in Book.METADATA_FIELDS if name in chosen]
 
+    def clean_cover_url(self):
+        url = self.cleaned_data.get("cover_url", "")
+        if url and not url.lower().startswith("https://"):
+            raise forms.ValidationError(
+                "Only https:// cover links: the admin would load an http one unencrypted."
+            )
+        return url
+
 
 class LockFieldsForm(forms.Form):
     field_names = forms.MultipleChoiceField(

@@ -14,7 +14,7 @@ from catalog.clients.http import build_session
 from catalog.clients.json_api import request_json
 from catalog.clients.records import (
     MetadataRecord,
-    https,
+    cover_url,
     isbn_forms,
     iso_day,
     language_code,
@@ -94,7 +94,7 @@ def product_record(product):
             product.get("publisher_summary") or product.get("merchandising_summary")
         ),
         language=language_code(product.get("language")),
-        cover_url=https(images.get("500") or images.get("1024") or ""),
+        cover_url=cover_url(images.get("500") or images.get("1024") or "", upgrade_http=True),
         series_name=series_name[:255],
         series_position=position,
         genres=_genres(product.get("category_ladders")),

@@ -15,7 +15,7 @@ from catalog.clients.http import BadResponse, NotFound, build_session
 from catalog.clients.json_api import error_text, request_json
 from catalog.clients.records import (
     MetadataRecord,
-    https,
+    cover_url,
     isbn_forms,
     iso_day,
     language_code,
@@ -99,7 +99,7 @@ def book_record(book):
         runtime_minutes=positive_int(book.get("runtimeLengthMin")),
         description=_description(book),
         language=language_code(book.get("language")),
-        cover_url=https(book.get("image")),
+        cover_url=cover_url(book.get("image"), upgrade_http=True),
         series_name=str(series.get("name") or "").strip()[:255],
         series_position=series_number(series.get("position")),
         genres=genres,

@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 from catalog.clients.http import BadResponse, NotFound, ServiceError, build_session, call
 from catalog.clients.records import (
     MetadataRecord,
-    https,
+    cover_url,
     isbn_forms,
     language_code,
     plain_text,
@@ -190,7 +190,7 @@ def book_record(book, state):
         published_date=_date_from_ms(details.get("publicationTime")),
         description=plain_text(book.get("description")),
         language=language_code(language.get("name")),
-        cover_url=https(book.get("imageUrl")),
+        cover_url=cover_url(book.get("imageUrl")),
         page_count=positive_int(details.get("numPages")),
         series_name=series_name[:255],
         series_position=position[:16],

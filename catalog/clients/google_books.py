@@ -5,7 +5,7 @@ from django.conf import settings
 from catalog.clients.http import BadResponse, RateLimited, build_session, call
 from catalog.clients.records import (
     MetadataRecord,
-    https,
+    cover_url,
     isbn_forms,
     language_code,
     partial_date,
@@ -43,7 +43,9 @@ def volume_record(item):
         published_date=partial_date(info.get("publishedDate")),
         description=plain_text(info.get("description")),
         language=language_code(info.get("language")),
-        cover_url=https(images.get("thumbnail") or images.get("smallThumbnail")),
+        cover_url=cover_url(
+            images.get("thumbnail") or images.get("smallThumbnail"), upgrade_http=True
+        ),
         page_count=positive_int(info.get("pageCount")),
         genres=[str(c).strip() for c in categories if str(c).strip()],
     )

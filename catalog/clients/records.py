@@ -94,9 +94,14 @@ def plain_text(markup, limit=20000):
     return re.sub(r"[ \t\r\f\v]+", " ", unescape(text)).strip()[:limit]
 
 
-def https(url):
+def cover_url(url, upgrade_http=False):
+    """An https:// cover link, or "": our pages never load an image over http (anyone on the
+    way can read or swap it) or by another scheme. upgrade_http: the service serves the
+    same image over https (Google Books' http:// links do)."""
     url = str(url or "").strip()
-    return "https://" + url[len("http://") :] if url.startswith("http://") else url
+    if upgrade_http and url[: len("http://")].lower() == "http://":
+        url = "https://" + url[len("http://") :]
+    return url if url[: len("https://")].lower() == "https://" and len(url) > 8 else ""
 
 
 def partial_date(value):

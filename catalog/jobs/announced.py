@@ -7,9 +7,10 @@ sends the best release, until one is found; the completion jobs do the same on t
 
 from django.utils import timezone
 
-from catalog.clients.http import AccessRefused, ServiceError
+from catalog.clients.http import ServiceError
 from catalog.jobs.completion import Completion, series_narrators
 from catalog.jobs.mam_guard import needs_mam_session
+from catalog.jobs.outcomes import is_item_error
 from catalog.models import Book
 
 
@@ -27,11 +28,9 @@ def announced_releases(run):
         narrators = series_narrators(book.series) if book.series else ()
         try:
             sent = work.fetch(book, narrators)
-        except AccessRefused:
-            raise  # an expired MAM session or a refused qBittorrent: said once for the run
         except ServiceError as error:
-            if not error.permanent:
-                raise  # MAM is down: every other book would fail the same way
+            if not is_item_error(error):
+                raise  # MAM down, the session refused: every other book would fail the same way
             run.failed("book", book.pk, error, label=book.title)
             continue
         if sent:

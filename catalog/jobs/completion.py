@@ -9,6 +9,11 @@ Author policy: the author's works from Open Library (Google Books when Open Libr
 down), without summaries and study guides (matching.is_non_book), only in
 LIBRARY_LANGUAGES when the source says the language, one entry per title across editions.
 
+Errors (catalog/jobs/outcomes.py, as every job): a service the run depends on being out
+(after retries) or refusing our credentials stops the run once; a permanent error about one
+series or author (a missing page, a 4xx answer about one book) is its FailedAttempt and the
+run goes on.
+
 What is coming (catalog/jobs/upcoming.py): Audible's newest books of the series' and
 authors' authors, pre-orders included, join those lists. A book whose release date lies
 ahead is created `announced` with that date and is not searched before it; on and after
@@ -32,11 +37,12 @@ from django.utils import timezone
 from catalog import matching
 from catalog.clients.goodreads import GoodreadsClient, SeriesEntry, parse_position
 from catalog.clients.google_books import GoogleBooksClient
-from catalog.clients.http import AccessRefused, ServiceError
+from catalog.clients.http import ServiceError
 from catalog.clients.mam import MamClient
 from catalog.clients.openlibrary import OpenLibraryClient
 from catalog.downloads import Sender, has_active_download
 from catalog.jobs.mam_guard import needs_mam_session
+from catalog.jobs.outcomes import one_item
 from catalog.jobs.upcoming import Upcoming, release_day
 from catalog.languages import in_library_languages
 from catalog.library import BookIndex, NameCache, upsert_releases
@@ -170,18 +176,8 @@ def series_completion(run):
     goodreads = GoodreadsClient()
     upcoming = Upcoming(run)
     for series in run.items(series_list):
-        try:
+        with one_item(run, "series", series.pk, series.name):
             complete_series(work, goodreads, upcoming, series)
-        except AccessRefused:
-            # An expired MAM session or a refused qBittorrent login fails every series the
-            # same way: said once for the run, not recorded as a failure of each series.
-            raise
-        except ServiceError as error:
-            if not error.permanent:
-                raise  # the service is down: the rest would fail the same way
-            run.failed("series", series.pk, error, label=series.name)
-            continue
-        run.succeeded("series", series.pk)
     return work.summary("series", len(series_list))
 
 
@@ -268,25 +264,21 @@ def author_completion(run):
     openlibrary, google = OpenLibraryClient(), GoogleBooksClient()
     upcoming = Upcoming(run)
     for author in run.items(authors):
-        try:
+        with one_item(run, "author", author.pk, author.name):
             # New books only: the back catalogue is not wanted, only what comes out now.
-            titles = [] if author.new_books_only else bibliography(author, openlibrary, google, run)
-        except ServiceError as error:
-            run.failed("author", author.pk, error, label=author.name)
-            continue
-        for title in titles:
-            work.fetch(work.want(title, [author.name]))
-        for record in new_releases(author, upcoming):
-            book = work.want(
-                record.title,
-                [author.name],
-                release_date=release_day(record),
-                asin=record.asin,
-                narrators=record.narrators,
-            )
-            work.fetch(book)
-        work.fetch_due(author.books.all())
-        run.succeeded("author", author.pk)
+            if not author.new_books_only:
+                for title in bibliography(author, openlibrary, google, run):
+                    work.fetch(work.want(title, [author.name]))
+            for record in new_releases(author, upcoming):
+                book = work.want(
+                    record.title,
+                    [author.name],
+                    release_date=release_day(record),
+                    asin=record.asin,
+                    narrators=record.narrators,
+                )
+                work.fetch(book)
+            work.fetch_due(author.books.all())
     return work.summary("authors", len(authors))
 
 

@@ -2,6 +2,8 @@
 
 Both stop while the MAM session is refused (catalog/jobs/mam_guard.py); what is sent
 follows the account's rules (catalog/downloads.py Sender).
+Errors as every job treats them (catalog/jobs/outcomes.py): MAM out or the session expired
+stops the run once; one genre's bad answer is that genre's FailedAttempt.
 """
 
 from datetime import timedelta
@@ -14,6 +16,7 @@ from catalog import matching
 from catalog.clients.mam import MamClient
 from catalog.downloads import Sender, has_active_download
 from catalog.jobs.mam_guard import needs_mam_session
+from catalog.jobs.outcomes import one_item
 from catalog.library import BookIndex, NameCache, upsert_releases
 from catalog.models import Book, Genre, Release
 from scheduling.models import Task
@@ -49,15 +52,13 @@ def mam_scraping(run):
         releases, new = upsert_releases(page.results)
         created += new
         for torrent in run.items(page.results):
-            try:
+            # Linking is matching (total, never raises) and a write: a database that fails
+            # it fails the run once, not each torrent (catalog/jobs/outcomes.py).
+            with one_item(run, "release", torrent.id, torrent.title):
                 book = link_release(releases[torrent.id], torrent, index)
-            except Exception as error:  # one odd torrent must not stop the scrape
-                run.failed("release", torrent.id, error, label=torrent.title)
-                continue
-            matched += book is not None
-            if book is not None and book.status == Book.WANTED:
-                candidates.setdefault(book.pk, (book, []))[1].append(torrent)
-            run.succeeded("release", torrent.id)
+                matched += book is not None
+                if book is not None and book.status == Book.WANTED:
+                    candidates.setdefault(book.pk, (book, []))[1].append(torrent)
     sent = send_best(run, client, candidates)
     return (
         f"{run.processed} torrents seen: {created} new releases, {matched} matched to books, "
@@ -101,25 +102,33 @@ def top10_discovery(run):
     week_ago = timezone.now() - timedelta(days=7)
     added = 0
     for genre in run.items(genres):
-        page = client.search(
-            category=genre.mam_category_id, sort="snatchedDesc", start_date=week_ago, per_page=10
-        )
-        releases, _ = upsert_releases(page.results[:10])
-        for torrent in page.results[:10]:
-            if not matching.clean_title(torrent.title):
-                # Kept as a release, but a book titled "" or "!!!" would be junk.
-                run.log.warning("MAM %s: its title %r names no book.", torrent.id, torrent.title)
-                continue
-            # The book, its authors and its genre are written together or not at all: a
-            # failed write (disk full, database read-only) left books without authors.
-            with transaction.atomic():
-                book, created = discovered_book(torrent, index, names)
-                book.genres.add(genre)
-                Release.objects.filter(mam_id=torrent.id).exclude(book=book).update(book=book)
-            added += created
-        run.log.info("%s: %d releases in the week's top 10.", genre.name, len(releases))
-        run.succeeded("genre", genre.pk)
+        # One genre's bad answer is that genre's FailedAttempt; MAM out stops the run.
+        with one_item(run, "genre", genre.pk, genre.name):
+            added += discover_genre(run, client, genre, index, names, week_ago)
     return f"{len(genres)} genres, {added} new books discovered."
+
+
+def discover_genre(run, client, genre, index, names, since):
+    """The genre's top ten of the week as books of the genre. Returns how many are new."""
+    page = client.search(
+        category=genre.mam_category_id, sort="snatchedDesc", start_date=since, per_page=10
+    )
+    releases, _ = upsert_releases(page.results[:10])
+    added = 0
+    for torrent in page.results[:10]:
+        if not matching.clean_title(torrent.title):
+            # Kept as a release, but a book titled "" or "!!!" would be junk.
+            run.log.warning("MAM %s: its title %r names no book.", torrent.id, torrent.title)
+            continue
+        # The book, its authors and its genre are written together or not at all: a
+        # failed write (disk full, database read-only) left books without authors.
+        with transaction.atomic():
+            book, created = discovered_book(torrent, index, names)
+            book.genres.add(genre)
+            Release.objects.filter(mam_id=torrent.id).exclude(book=book).update(book=book)
+        added += created
+    run.log.info("%s: %d releases in the week's top 10.", genre.name, len(releases))
+    return added
 
 
 def discovered_book(torrent, index, names):

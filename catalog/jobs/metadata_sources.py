@@ -181,7 +181,10 @@ def _isbn(book, records):
 
 def _best(book, authors, candidates):
     found = matching.best_match(
-        book.title, authors, candidates, key=lambda record: (record.title, record.authors)
+        book.title,
+        authors,
+        candidates,
+        key=lambda record: (record.title, record.authors, record.subtitle),
     )
     return found[0] if found else None
 

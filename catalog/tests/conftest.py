@@ -13,6 +13,9 @@ import requests
 from pytest_httpserver import HTTPServer
 
 from catalog.tests.fakes import FakeAudible, FakeAudnexus, FakeGoogleBooks, FakeHardcover, FakeMam
+from scheduling.tests.real_services import require
+
+QBITTORRENT_MISSING = "qbittorrent-nox is not installed (apt-get install qbittorrent-nox)"
 
 
 def free_port():
@@ -189,10 +192,7 @@ class RealQbittorrent:
 @pytest.fixture(scope="session")
 def real_qbittorrent(tmp_path_factory):
     """qbittorrent-nox on a free loopback port with a temporary profile (admin/adminadmin)."""
-    if not shutil.which("qbittorrent-nox"):
-        if os.environ.get("REQUIRE_REAL_SERVICES"):
-            pytest.fail("qbittorrent-nox is not installed, and REQUIRE_REAL_SERVICES is set")
-        pytest.skip("qbittorrent-nox is not installed (apt-get install qbittorrent-nox)")
+    require(shutil.which("qbittorrent-nox"), QBITTORRENT_MISSING)
     qbit = RealQbittorrent(tmp_path_factory.mktemp("qbittorrent")).start()
     yield qbit
     qbit.stop()

@@ -258,3 +258,27 @@ def test_every_catalog_page_renders(admin_client):
         assert admin_client.get(url(model)).status_code == 200
         assert admin_client.get(url(model, "add")).status_code == 200
     assert admin_client.get(url(Release, "change", Release.objects.get().pk)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("cover", "saved"),
+    [
+        ("https://covers.test/1.jpg", True),
+        ("http://covers.test/1.jpg", False),
+        ("ftp://covers.test/1.jpg", False),
+    ],
+    ids=["https", "http", "ftp"],
+)
+def test_the_book_form_keeps_only_https_cover_links(admin_client, cover, saved):
+    b = book()
+    form = admin_client.get(url(Book, "change", b.pk)).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "locked_fields"}
+    data.update(authors=[], genres=[], series="", page_count="", cover_url=cover)
+    data["date_added_0"], data["date_added_1"] = "2026-01-01", "10:00:00"
+    response = admin_client.post(url(Book, "change", b.pk), data)
+    b.refresh_from_db()
+    assert (b.cover_url == cover) is saved
+    if not saved:
+        assert response.context["adminform"].form.errors["cover_url"] == [
+            "Only https:// cover links: the admin would load an http one unencrypted."
+        ]

@@ -143,3 +143,18 @@ def test_series_books_without_headers_are_kept_unnumbered(goodreads):
         ("1", "", None),
         ("2", "", None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("image", "cover"),
+    [
+        ("https://images.example/1.jpg", "https://images.example/1.jpg"),
+        ("http://images.example/1.jpg", ""),
+        ("data:image/png;base64,AAAA", ""),
+    ],
+    ids=["https kept", "http dropped", "data dropped"],
+)
+def test_a_goodreads_cover_link_is_https_or_nothing(goodreads, image, cover):
+    page = goodreads_book_page(1, "Leviathan Wakes").replace("https://images.example/1.jpg", image)
+    goodreads.expect_request("/book/show/1").respond_with_data(page, content_type="text/html")
+    assert GoodreadsClient().book_by_id(1).cover_url == cover

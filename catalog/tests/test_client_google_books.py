@@ -4,6 +4,8 @@ from catalog.clients.google_books import GoogleBooksClient
 from catalog.clients.http import RateLimited, ServiceError
 from catalog.tests.fakes import google_rate_limited, google_volume, google_volumes
 
+ISBN = "9780316129084"
+
 
 def test_it_finds_a_volume_by_isbn_and_maps_it(google):
     google.volumes = [
@@ -104,3 +106,28 @@ def test_the_api_key_never_appears_in_an_error(google, settings):
         GoogleBooksClient().search("Dune")
     assert "AIzaSy-secret-key-0042" not in str(error.value)
     assert google.server.log[0][0].args["key"] == "AIzaSy-secret-key-0042"
+
+
+@pytest.mark.parametrize(
+    ("thumbnail", "cover"),
+    [
+        (
+            "http://books.google.com/books/content?id=gb1",
+            "https://books.google.com/books/content?id=gb1",
+        ),
+        (
+            "https://books.google.com/books/content?id=gb1",
+            "https://books.google.com/books/content?id=gb1",
+        ),
+        ("javascript:alert(1)", ""),
+        ("//books.google.com/x.jpg", ""),
+    ],
+    ids=["http upgraded", "https kept", "a script dropped", "no scheme dropped"],
+)
+def test_a_cover_link_is_https_or_nothing(google, thumbnail, cover):
+    google.volumes = [
+        google_volume(
+            "gb1", "Leviathan Wakes", isbn13="9780316129084", imageLinks={"thumbnail": thumbnail}
+        )
+    ]
+    assert GoogleBooksClient().find_by_isbn(ISBN).cover_url == cover

@@ -130,3 +130,19 @@ def test_an_odd_torrent_is_a_failed_item_not_a_failed_run(library, mam, settings
     task = run_task("mam_scraping", Task.CLI)
     assert task.status == Task.COMPLETED
     assert Release.objects.count() == 2
+
+
+def test_a_prequel_of_a_wanted_books_world_is_neither_linked_nor_sent(mam, settings):
+    settings.DOWNLOAD_DRY_RUN = True
+    dune = Book.objects.create(title="Dune", status=Book.WANTED)
+    dune.authors.add(Author.objects.create(name="Frank Herbert"))
+    heirs = ["Brian Herbert", "Kevin J. Anderson"]
+    mam.items = [
+        mam_item(301, "Dune: House Atreides", authors=heirs, added=days_ago(1)),
+        mam_item(302, "Dune: The Graphic Novel, Book 1", authors=heirs, added=days_ago(1)),
+        mam_item(303, "Dune (BBC Radio 4 Dramatisation)", authors=["Frank Herbert"]),
+    ]
+    task = run_task("mam_scraping", Task.CLI)
+    assert task.status == Task.COMPLETED, task.error_message
+    assert list(Release.objects.filter(book=dune)) == []
+    assert Download.objects.count() == 0

@@ -2,6 +2,8 @@
 
 import pytest
 
+from catalog.clients.mam import MamTorrent
+from catalog.downloads import choose_release
 from catalog.library import BookIndex
 from catalog.models import Author, Book
 
@@ -43,3 +45,37 @@ def test_the_answer_does_not_depend_on_how_big_the_library_is():
 def test_a_title_sharing_only_common_words_finds_nothing():
     index = shelve(*filler(3 * 50), "The Way of Kings")
     assert index.find("Words of Radiance", ["Brandon Sanderson"]) is None
+
+
+# -- the subtitle trap, where releases are linked and chosen ---------------------------------
+
+
+def test_a_prequel_by_other_authors_is_not_linked_to_the_original():
+    index = shelve("Dune", author="Frank Herbert")
+    found = index.find("Dune: House Atreides [Unabridged]", ["Brian Herbert", "Kevin J. Anderson"])
+    assert found is None
+
+
+def test_a_novella_of_the_same_author_is_not_linked_to_the_first_book():
+    index = shelve("Mistborn", "The Well of Ascension")
+    assert index.find("Mistborn: Secret History", ["Brandon Sanderson"]) is None
+
+
+def test_a_release_carrying_the_subtitle_metadata_knows_is_linked_to_its_book():
+    index = shelve("Mistborn")
+    Book.objects.filter(title="Mistborn").update(subtitle="The Final Empire")
+    found = BookIndex.load().find("Mistborn: The Final Empire [M4B]", ["Brandon Sanderson"])
+    assert found is not None and found.title == "Mistborn"
+    assert index.find("Mistborn: The Final Empire [M4B]", ["Brandon Sanderson"]) is None
+
+
+def test_the_release_chosen_for_a_wanted_book_is_never_a_prequel_of_its_world():
+    book = Book.objects.create(title="Dune", status=Book.WANTED)
+    book.authors.add(Author.objects.create(name="Frank Herbert"))
+    prequel = MamTorrent(1, "Dune: House Atreides", ["Brian Herbert", "Kevin J. Anderson"])
+    adaptation = MamTorrent(2, "Dune: The Graphic Novel, Book 1", ["Frank Herbert"])
+    original = MamTorrent(3, "Dune [Unabridged]", ["Frank Herbert"], filetype="mp3")
+    for torrent in (prequel, adaptation, original):
+        torrent.seeders, torrent.filetype = 50, torrent.filetype or "m4b"
+    assert choose_release(book, [prequel, adaptation]) is None
+    assert choose_release(book, [prequel, adaptation, original]) is original

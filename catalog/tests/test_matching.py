@@ -2,11 +2,13 @@
 
 import pytest
 
+from catalog import matching
 from catalog.matching import (
     MATCH_THRESHOLD,
     MAX_LENGTH,
     author_score,
     best_match,
+    book_score,
     clean_author,
     clean_title,
     display_title,
@@ -14,7 +16,9 @@ from catalog.matching import (
     match_score,
     same_isbn,
     title_score,
+    titles,
 )
+from catalog.matching.guard import never_raises
 
 SAME_BOOK = [
     pytest.param(
@@ -559,17 +563,51 @@ def test_best_match_without_candidates_is_none():
     [None, "", "   ", "!!!", "ü" * 100_000, "(Unabridged)", "#1", 42, b"Dune", ["Dune"], "((((("],
 )
 def test_odd_input_never_raises(junk):
-    assert isinstance(clean_title(junk), str)
-    assert isinstance(clean_author(junk), str)
-    assert isinstance(display_title(junk), str)
-    assert isinstance(is_non_book(junk), bool)
-    assert 0 <= match_score(junk, junk, "Dune", ["Frank Herbert"]) <= 100
-    assert same_isbn(junk, junk) is False
+    # The unguarded functions (__wrapped__): the guard would turn an error into an answer.
+    assert isinstance(clean_title.__wrapped__(junk), str)
+    assert isinstance(clean_author.__wrapped__(junk), str)
+    assert isinstance(display_title.__wrapped__(junk), str)
+    assert isinstance(is_non_book.__wrapped__(junk), bool)
+    assert 0 <= match_score.__wrapped__(junk, junk, "Dune", ["Frank Herbert"]) <= 100
+    assert 0 <= book_score.__wrapped__(junk, junk, "Dune", ["Frank Herbert"], junk) <= 100
+    assert same_isbn.__wrapped__(junk, junk) is False
 
 
 def test_ten_megabyte_titles_are_cut_to_max_length_before_any_work():
     huge = "Leviathan Wakes (The Expanse, #1) " * 300_000
-    assert title_score(huge, "Leviathan Wakes") >= 0
-    assert len(clean_title(huge)) <= MAX_LENGTH
-    assert clean_author(huge) is not None
-    assert isinstance(is_non_book(huge), bool)
+    assert title_score.__wrapped__(huge, "Leviathan Wakes") >= 0
+    assert len(clean_title.__wrapped__(huge)) <= MAX_LENGTH
+    assert clean_author.__wrapped__(huge) is not None
+    assert isinstance(is_non_book.__wrapped__(huge), bool)
+
+
+def test_the_guard_answers_its_default_and_logs_when_the_function_raises(caplog):
+    @never_raises(0.0)
+    def broken_score(a, b):
+        raise ZeroDivisionError("a matcher bug")
+
+    assert broken_score("Dune", "Dune") == 0.0
+    assert "broken_score failed; answering 0.0" in caplog.text
+    assert "ZeroDivisionError: a matcher bug" in caplog.text
+
+
+def test_the_guard_passes_an_answer_through_unchanged():
+    assert never_raises(0.0)(lambda a, b: 42.5)("Dune", "Dune") == 42.5
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "default"),
+    [
+        ("clean_title", ("Dune",), ""),
+        ("display_title", ("Dune",), ""),
+        ("title_score", ("Dune", "Dune"), 0.0),
+        ("match_score", ("Dune", [], "Dune", []), 0.0),
+        ("book_score", ("Dune", [], "Dune", []), 0.0),
+    ],
+)
+def test_a_bug_in_reading_titles_costs_one_answer_not_the_job(monkeypatch, name, args, default):
+    def bug(text):
+        raise IndexError("a title the parser did not expect")
+
+    monkeypatch.setattr(titles, "anatomy", bug)
+    assert getattr(matching, name)(*args) == default

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from catalog.matching import (
     MATCH_THRESHOLD,
     best_match,
+    book_score,
     clean_author,
     clean_title,
     display_title,
@@ -73,6 +74,21 @@ def test_match_scores_stay_between_0_and_100_and_are_symmetric(
 def test_a_book_always_matches_itself(title, authors):
     assume(clean_title(title))
     assert match_score.__wrapped__(title, authors, title, authors) == 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(everything, author_lists)
+def test_a_release_titled_and_written_as_the_book_is_the_book(title, authors):
+    assume(clean_title(title))
+    assert book_score.__wrapped__(title, authors, title, authors) == 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(everything, author_lists, everything, author_lists)
+def test_the_subtitle_policy_only_ever_lowers_a_match(title, authors, book, book_authors):
+    # Without a subtitle from metadata, linking is stricter than comparing two titles.
+    score = book_score.__wrapped__(title, authors, book, book_authors)
+    assert 0 <= score <= match_score.__wrapped__(title, authors, book, book_authors)
 
 
 @settings(max_examples=200, deadline=None)

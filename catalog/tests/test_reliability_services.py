@@ -364,24 +364,6 @@ def test_a_series_page_whose_layout_changed_fails_the_run_once_and_asks_no_furth
     assert len(requests_to(goodreads, "/series/")) == 1
 
 
-def test_an_author_no_source_can_list_is_a_failed_attempt_and_the_others_complete(
-    every_mam_job, openlibrary, google, settings
-):
-    settings.DOWNLOAD_DRY_RUN = True
-    openlibrary.clear()
-    openlibrary.expect_request("/authors/OL0A/works.json").respond_with_data("down", status=503)
-    for n in (1, 2):
-        openlibrary.expect_request(f"/authors/OL{n}A/works.json").respond_with_json(
-            openlibrary_works([f"Work of Writer {n}"])
-        )
-    google_answering(google, lambda request: Response("Backend Error", status=500))
-    task = run_task("author_completion", Task.CLI)
-    assert (task.status, task.items_succeeded, task.items_failed) == (Task.COMPLETED, 2, 1)
-    attempt = FailedAttempt.objects.get()
-    assert (attempt.item_type, attempt.item_label) == ("author", "Writer 0")
-    assert attempt.error_message == "Google Books: /volumes: HTTP 500"
-
-
 def test_an_unreachable_download_client_fails_the_run_once_and_leaves_the_book_wanted(
     every_mam_job, settings
 ):

@@ -8,9 +8,9 @@ filtered rows (CappedCountPaginator below), and filters that list the distinct v
 column (JobFilter takes the job names from the registry instead).
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db import connection
 from django.utils import timezone
@@ -83,9 +83,14 @@ class DateRangeFilter(admin.FieldListFilter):
     template = "admin/scheduling/date_range_filter.html"
     QUICK = [("Today", 0), ("Past 7 days", 6), ("Past 30 days", 29)]
 
+    # Dates whose day bounds every time zone and database can hold: "9999-12-31" made the
+    # day after overflow, a 500 page (with DEBUG on, one showing the settings).
+    EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
+
     def __init__(self, field, request, params, model, model_admin, field_path):
         self.from_param = f"{field_path}_from"
         self.to_param = f"{field_path}_to"
+        self.rejected = []
         super().__init__(field, request, params, model, model_admin, field_path)
         self.start = self._date(self.from_param)
         self.end = self._date(self.to_param)
@@ -94,15 +99,28 @@ class DateRangeFilter(admin.FieldListFilter):
         return [self.from_param, self.to_param]
 
     def _date(self, param):
+        """The day asked for, or None: nothing asked, or a value it cannot use (rejected)."""
         value = self.used_parameters.get(param)
         if isinstance(value, list):
             value = value[-1] if value else None
-        try:
-            return parse_date(value) if value else None
-        except ValueError:
+        if not value:
             return None
+        try:
+            day = parse_date(value)
+        except ValueError:  # the shape of a date, not a real one: "2026-13-45"
+            day = None
+        if day is None or not self.EARLIEST <= day <= self.LATEST:
+            self.rejected.append(value)
+            return None
+        return day
 
     def queryset(self, request, queryset):
+        for value in self.rejected:
+            messages.warning(
+                request,
+                f"{value!r} is not a date between {self.EARLIEST} and {self.LATEST} "
+                f"(YYYY-MM-DD): the {self.title} filter left it out.",
+            )
         if self.start:
             queryset = queryset.filter(**{f"{self.field_path}__gte": _day_start(self.start)})
         if self.end:

@@ -260,3 +260,15 @@ def test_a_malformed_date_is_ignored(admin_client):
     t = task()
     response = admin_client.get(HISTORY_URL, {"date_created_from": "2026-13-45"})
     assert response.status_code == 200 and rows(response) == [t.pk]
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "2026-13-45", "soon"])
+def test_a_date_it_cannot_use_is_left_out_with_a_message_not_a_server_error(admin_client, value):
+    t = task()
+    response = admin_client.get(HISTORY_URL, {"date_created_to": value})
+    assert response.status_code == 200 and rows(response) == [t.pk]
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == [
+        f"{value!r} is not a date between 1970-01-01 and 9998-12-31 (YYYY-MM-DD): "
+        "the date created filter left it out."
+    ]

@@ -21,6 +21,7 @@ from werkzeug import Response
 
 from catalog.tests.fakes import mam_item, mam_page
 from scheduling.tests.processes import manage, using_postgres, wait_until
+from scheduling.tests.real_services import postgres_only, require
 
 pytestmark = pytest.mark.slow
 
@@ -105,7 +106,7 @@ def test_a_full_disk_mid_run_fails_the_run_clearly_and_leaves_no_half_written_bo
     assert count(process_db, HALF_WRITTEN) == 0
 
 
-@pytest.mark.skipif(not using_postgres(), reason="PostgreSQL's default_transaction_read_only")
+@postgres_only("default_transaction_read_only")
 def test_a_database_turned_read_only_mid_run_fails_the_run_and_its_row_is_still_closed(
     process_db, mam_env, spawn
 ):
@@ -127,7 +128,7 @@ def test_a_database_turned_read_only_mid_run_fails_the_run_and_its_row_is_still_
     assert count(process_db, HALF_WRITTEN) == 0
 
 
-@pytest.mark.skipif(not using_postgres(), reason="PostgreSQL's default_transaction_read_only")
+@postgres_only("default_transaction_read_only")
 def test_runtask_on_a_database_read_only_from_the_start_says_so_in_one_line(process_db):
     name = process_db.pg_name
     process_db._pg_admin(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
@@ -164,8 +165,7 @@ def restart_server(process_db):
 
 def can_restart_postgres():
     return (
-        using_postgres()
-        and shutil.which("pg_ctlcluster")
+        shutil.which("pg_ctlcluster")
         and os.path.isdir("/etc/postgresql")
         and os.geteuid() == 0
         and os.environ.get("DATABASE_URL", "").split("@")[-1].startswith(("127.0.0.1", "localhost"))
@@ -176,22 +176,18 @@ def can_restart_postgres():
     "outage",
     [
         pytest.param(
-            cut_connections,
-            marks=pytest.mark.skipif(not using_postgres(), reason="PostgreSQL's connections"),
-            id="connections-cut",
+            cut_connections, marks=postgres_only("its connections cut"), id="connections-cut"
         ),
         pytest.param(
-            restart_server,
-            marks=pytest.mark.skipif(
-                not can_restart_postgres(), reason="needs root and the local PostgreSQL cluster"
-            ),
-            id="server-restarted",
+            restart_server, marks=postgres_only("a server restart"), id="server-restarted"
         ),
     ],
 )
 def test_a_database_outage_mid_run_closes_the_row_and_the_next_runs_happen(
     process_db, spawn, outage
 ):
+    if outage is restart_server:
+        require(can_restart_postgres(), "restarting PostgreSQL needs root and its local cluster")
     scheduler = spawn(
         "runscheduler", TEST_TICK_TIME="*/2 * * * * *", SLEEPY_ITEMS=40, SLEEPY_SECONDS=0.2
     )

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scheduling.tests.processes import manage, using_postgres, wait_until
+from scheduling.tests.processes import manage, wait_until
+from scheduling.tests.real_services import postgres_only
 
 pytestmark = pytest.mark.slow
 
@@ -115,9 +116,13 @@ def test_a_resume_reaches_a_running_scheduler_within_5_seconds(leader, process_d
     leader(TEST_TICK_TIME=EVERY_SECOND)
     manage("pausejob", "tick", env=process_db.env, check=True)
     wait_until(lambda: applied_paused(process_db, "tick"), 5, "the pause applied")
+    time.sleep(1)  # a run submitted just before the pause may still open its row
+    assert no_new_runs_for(process_db, "tick", 3)  # paused: the runs have stopped
+    # Only runs after the resume count: one that finished before the pause proves nothing.
+    paused_with = len(completed(process_db, "tick"))
     manage("resumejob", "tick", env=process_db.env, check=True)
     wait_until(lambda: not applied_paused(process_db, "tick"), 5, "the resume applied")
-    wait_for_runs(process_db, "tick", 1, timeout=5)
+    wait_for_runs(process_db, "tick", paused_with + 1, timeout=5)
 
 
 def test_a_restart_keeps_a_paused_job_paused(leader, process_db):
@@ -159,9 +164,13 @@ def test_a_schedule_override_reaches_a_running_scheduler(leader, process_db):
 def test_a_job_switched_off_leaves_the_scheduler_at_its_next_start(leader, process_db):
     assert leader().stop() == 0
     leader(ENABLE_MAM_SCRAPING="false").wait_for_output("Removing job mam_scraping")
-    stored = {row[0] for row in process_db.query("SELECT id FROM django_apscheduler_djangojob")}
-    assert "mam_scraping" not in stored
-    assert "top10_discovery" in stored
+
+    def stored():
+        return {row[0] for row in process_db.query("SELECT id FROM django_apscheduler_djangojob")}
+
+    # The line is printed as the removal starts: its commit may come a moment later.
+    wait_until(lambda: "mam_scraping" not in stored(), 5, "mam_scraping removed")
+    assert "top10_discovery" in stored()
 
 
 def test_a_scheduled_run_while_the_job_runs_elsewhere_is_recorded_as_skipped(
@@ -249,7 +258,7 @@ def test_the_scheduler_records_its_heartbeat_and_its_stop(leader, process_db):
     assert process_db.query(*LEADERS) == []
 
 
-@pytest.mark.skipif(not using_postgres(), reason="drops the server's connections")
+@postgres_only("drops the server's connections")
 def test_the_scheduler_carries_on_after_its_database_connections_drop(leader, process_db):
     scheduler = leader(TEST_TICK_TIME=EVERY_SECOND)
     wait_for_runs(process_db, "tick", 1)

@@ -14,6 +14,7 @@ value MyAnonamouse rotated in. The one place a session value may live is the ses
 
 import json
 import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,7 +24,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from catalog.sealing import unseal
-from catalog.tests.conftest import RealQbittorrent
+from catalog.tests.conftest import QBITTORRENT_MISSING, RealQbittorrent
 from catalog.tests.fakes import (
     FakeGoogleBooks,
     FakeMam,
@@ -33,7 +34,8 @@ from catalog.tests.fakes import (
     mam_item,
     openlibrary_works,
 )
-from scheduling.tests.processes import ProcessDatabase, manage
+from scheduling.tests.processes import PROJECT, PYTHON, ProcessDatabase, manage
+from scheduling.tests.real_services import require
 
 pytestmark = [pytest.mark.slow, pytest.mark.qbittorrent]
 
@@ -115,8 +117,7 @@ def page(body, status=200, content_type="text/html"):
 @pytest.fixture(scope="module")
 def run_everything(tmp_path_factory):
     """Every job, working and failing; showjobs; every admin page. Returns (outputs, mam)."""
-    if not shutil.which("qbittorrent-nox"):
-        pytest.skip("qbittorrent-nox is not installed (apt-get install qbittorrent-nox)")
+    require(shutil.which("qbittorrent-nox"), QBITTORRENT_MISSING)
     qbit = RealQbittorrent(tmp_path_factory.mktemp("qbittorrent-secrets"))
     qbit.password = SECRETS["QBITTORRENT_PASSWORD"]
     qbit.start()
@@ -312,3 +313,43 @@ def test_no_secret_in_any_admin_page(run_everything):
     pages = run_everything["admin pages"]
     assert "/admin/scheduling/task/" in pages and "/admin/scheduling/failedattempt/" in pages
     assert leaks(run_everything, ["admin pages"]) == {}
+
+
+# --- the control: the search can see a leak ------------------------------------------------
+
+REDACTION_OFF = """
+import sys
+import scheduling.redaction as redaction
+redaction.redact = lambda text: text  # before anything imports it: every caller gets this
+from django.core.management import execute_from_command_line
+execute_from_command_line(["manage.py", *sys.argv[1:]])
+"""
+
+
+def test_with_redaction_switched_off_the_same_search_finds_the_key(tmp_path):
+    """The zeros above are the redaction's work: switched off (in this run only), the Google
+    Books key shows in the output and the Task row (urllib3's retry warning prints the URL
+    with key=), and the same search finds it."""
+    db = ProcessDatabase(tmp_path)
+    try:
+        env = {**db.env, **SECRETS, "LOG_LEVEL": "DEBUG", "HTTP_RETRIES": "1"}
+        env |= {"GOOGLE_BOOKS_API_URL": "http://127.0.0.1:9", "GOODREADS_URL": "http://127.0.0.1:9"}
+        env |= {"GOOGLE_BOOKS_REQUESTS_PER_SECOND": "0", "GOODREADS_REQUESTS_PER_SECOND": "0"}
+        manage("shell", "-c", f"{LIBRARY}\nowned.save()", env=env, check=True)
+        redacted = manage("runtask", "metadata_full_refresh", env=env)
+        plain = subprocess.run(
+            [PYTHON, "-c", REDACTION_OFF, "runtask", "metadata_full_refresh"],
+            cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        outputs = {
+            "redacted": redacted.stdout + redacted.stderr,
+            "plain": plain.stdout + plain.stderr,
+            "database": dump_database(db),
+            "rotated": "",
+        }
+    finally:
+        db.drop()
+    found = leaks(outputs, ["redacted", "plain", "database"])
+    assert ("GOOGLE_BOOKS_API_KEY", "plain") in found
+    assert ("GOOGLE_BOOKS_API_KEY", "database") in found  # the second run's Task row
+    assert ("GOOGLE_BOOKS_API_KEY", "redacted") not in found

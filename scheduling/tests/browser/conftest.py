@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from scheduling.tests.processes import PROJECT, Process, ProcessDatabase, manage, wait_until
+from scheduling.tests.real_services import require
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -111,11 +112,7 @@ def _answers(url):
 
 @pytest.fixture(scope="module")
 def chromium_path():
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is missing (apt-get install chromium); browser tests need it"
-        if os.environ.get("REQUIRE_REAL_SERVICES"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
     return CHROMIUM
 
 
