@@ -179,6 +179,9 @@ def run_all(db, qbit, servers):
     servers.extend([mam_server, google_server, goodreads, openlibrary])
     refusing_mam = serve([("/tor/js/loadSearchJSONbasic.php", page("<html>Login</html>", 403))])
     failing = serve([])  # no handler: every request is answered 500
+    # Answers each book's search with a page that is not JSON: a failed item per book, whose
+    # recorded error names the request (and so would show the API key if it leaked).
+    garbled = serve([("/volumes", page("{not json", content_type="application/json"))])
     refusing_webui = serve(
         [
             ("/", page("")),
@@ -187,7 +190,7 @@ def run_all(db, qbit, servers):
             ("/api/v2/torrents/add", page("Forbidden", 403)),
         ]
     )
-    servers.extend([refusing_mam, failing, refusing_webui])
+    servers.extend([refusing_mam, failing, garbled, refusing_webui])
 
     base = {**db.env, **SECRETS, "LOG_LEVEL": "DEBUG", "ALLOWED_HOSTS": "testserver,localhost"}
     base |= {"MAM_REQUESTS_PER_SECOND": "0", "GOOGLE_BOOKS_REQUESTS_PER_SECOND": "0"}
@@ -203,7 +206,7 @@ def run_all(db, qbit, servers):
     }
     broken = base | {
         "MAM_URL": url(refusing_mam),
-        "GOOGLE_BOOKS_API_URL": "http://127.0.0.1:9",
+        "GOOGLE_BOOKS_API_URL": url(garbled),
         "GOODREADS_URL": url(failing),
         "OPENLIBRARY_URL": url(failing),
         "QBITTORRENT_URL": url(refusing_webui),
