@@ -74,10 +74,13 @@ class MamTorrent:
 
 @dataclass
 class SearchPage:
-    total: int
+    """One page of a search. MAM's own names: `found` counts the hits of the whole search,
+    `total` the rows of this page (PROVIDERS.md, checked against a live capture)."""
+
+    found: int  # hits of the whole search
     start: int
     results: list
-    found: int = 0  # items on the page as sent, usable or not: paging counts these
+    rows: int = 0  # items on the page as sent, usable or not: paging counts these
 
 
 def parse_size(text):
@@ -274,7 +277,7 @@ class MamClient:
         data = _json_body(response)
         if "error" in data:
             if NO_RESULTS.lower() in str(data["error"]).lower():
-                return SearchPage(total=0, start=0, results=[])
+                return SearchPage(found=0, start=0, results=[])
             raise BadResponse(SERVICE, f"search refused: {str(data['error'])[:200]}")
         items = data.get("data")
         if not isinstance(items, list):
@@ -290,25 +293,27 @@ class MamClient:
         if unusable:
             logger.warning("MyAnonamouse: skipped %d search results without a usable id.", unusable)
         return SearchPage(
-            total=_count(data.get("total")) or len(results),
+            found=_count(data.get("found")) or len(items),
             start=_count(data.get("start")),
             results=results,
-            found=len(items),
+            rows=len(items),
         )
 
     def iter_search(self, per_page=100, max_pages=1000, **search):
         """Yield every page of a search (search()'s arguments), first to last.
 
-        Paging counts the items MAM sent (page.found), usable or not: counting only the
-        parsed ones would ask for the skipped items again. max_pages bounds a MAM that
-        ignores tor[startNumber] and keeps sending the first page.
+        Paging counts the rows MAM sent (page.rows), usable or not: counting only the
+        parsed ones would ask for the skipped items again. It stops when every hit of the
+        search (page.found) was read, or on an empty or short page. max_pages bounds a MAM
+        that ignores tor[startNumber] and keeps sending the first page.
         """
+        per_page = max(5, min(100, int(per_page)))
         start = 0
         for _ in range(max_pages):
             page = self.search(start=start, per_page=per_page, **search)
             yield page
-            start += page.found
-            if not page.found or start >= page.total:
+            start += page.rows
+            if page.rows < per_page or start >= page.found:
                 return
 
     def download_torrent(self, torrent_id):
