@@ -28,6 +28,7 @@ from django.db import transaction
 from catalog import matching
 from catalog.account_rules import FREELEECH_POINTS, AccountRules
 from catalog.clients.http import ServiceError, SessionExpired
+from catalog.languages import in_library_languages
 from catalog.models import Blocklist, Book, Download, MamAccount, Release
 
 logger = logging.getLogger(__name__)
@@ -74,8 +75,8 @@ def _format_points(formats):
 
 
 def _language_ok(torrent):
-    code = (torrent.lang_code or "").lower()
-    return not code or code in [lang.lower() for lang in settings.LIBRARY_LANGUAGES]
+    # MAM says "ENG"/"GER" (ISO 639-2), the library "en"/"de": compared as text they never met.
+    return in_library_languages(torrent.lang_code or "")
 
 
 def choose_release(book, torrents, narrators=(), is_free=None):
