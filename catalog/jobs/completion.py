@@ -297,22 +297,35 @@ def new_releases(author, upcoming):
 
 
 def bibliography(author, openlibrary, google, run):
-    """The author's real books, one title per work, cleaned of non-books and languages."""
+    """The author's real books, one title per work, cleaned of non-books, other languages
+    and translations of the books the library has."""
     try:
         works = openlibrary_works(author, openlibrary)
     except ServiceError as error:
         run.log.warning("Open Library failed for %s (%s); asking Google Books.", author.name, error)
-        works = [(record.title, record.language) for record in google.search("", author.name)]
+        works = [(record.title, record.language, []) for record in google.search("", author.name)]
+    owned = {matching.clean_title(title) for title in author.books.values_list("title", flat=True)}
+    translations = translated_titles(works, owned)
     seen, titles = set(), []
-    for title, languages in works:
+    for title, languages, _ in works:
         key = matching.clean_title(title)
-        if not key or key in seen or matching.is_non_book(title):
+        if not key or key in seen or key in translations or matching.is_non_book(title):
             continue
         if not in_library_languages(languages):
             continue
         seen.add(key)
         titles.append(title)
     return titles
+
+
+def translated_titles(works, owned):
+    """Titles that are another edition's title of a work the library has: Open Library lists
+    a translation as a work of its own, under its translated title, often with no language."""
+    others = set()
+    for title, _, other_titles in works:
+        if matching.clean_title(title) in owned:
+            others.update(matching.clean_title(other) for other in other_titles)
+    return others - owned - {""}
 
 
 def openlibrary_works(author, client):
@@ -322,4 +335,7 @@ def openlibrary_works(author, client):
             return []
         Author.objects.filter(pk=author.pk).update(openlibrary_id=olid)
         author.openlibrary_id = olid
-    return [(work.title, work.languages) for work in client.author_works(author.openlibrary_id)]
+    return [
+        (work.title, work.languages, work.other_titles)
+        for work in client.author_works(author.openlibrary_id)
+    ]
