@@ -78,20 +78,55 @@ def _isbn_forms(value):
     return isbn10, isbn13
 
 
+_BLOCKS = frozenset(
+    "p div li ul ol h1 h2 h3 h4 h5 h6 blockquote pre tr table section article".split()
+)
+_PARAGRAPH = "\n\n"
+
+
 def plain_text(markup, limit=20000):
-    """Text of an HTML fragment: tags gone, entities decoded, whitespace tidy."""
+    """Text of an HTML fragment: tags gone, entities decoded, whitespace tidy, and every
+    paragraph (<p>, <div>, <li>, a <br>, a blank line) kept apart by one blank line.
+
+    text_content() alone glued paragraphs together ("begun.In the ruins").
+    """
     markup = str(markup or "")[: limit * 4]
     if not markup.strip():
         return ""
     try:
-        root = lxml_html.fromstring(f"<div>{markup}</div>")
-        # A script's or style's content is code, not text a reader should see.
-        for element in root.xpath("//script|//style"):
-            element.drop_tree()
-        text = root.text_content()
+        text = _block_text(lxml_html.fromstring(f"<div>{markup}</div>"))
     except Exception:  # lxml refuses some broken fragments: fall back to a crude strip
-        text = re.sub(r"<[^>]+>", " ", markup)
-    return re.sub(r"[ \t\r\f\v]+", " ", unescape(text)).strip()[:limit]
+        text = re.sub(r"<br\s*/?>|</?(?:p|div|li)\b[^>]*>", _PARAGRAPH, markup, flags=re.I)
+        text = re.sub(r"<[^>]+>", " ", text)
+    return _tidy(unescape(text))[:limit]
+
+
+def _block_text(root):
+    # A script's or style's content is code, not text a reader should see.
+    for element in root.xpath("//script|//style"):
+        element.drop_tree()
+    if len(root):  # markup: its own line breaks are spaces, its tags say where breaks go
+        for element in root.iter():
+            element.text = _spaces(element.text)
+            element.tail = _spaces(element.tail)
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue  # a comment or processing instruction
+            if element.tag == "br" or element.tag in _BLOCKS:
+                element.tail = _PARAGRAPH + (element.tail or "")
+            if element.tag in _BLOCKS:
+                element.text = _PARAGRAPH + (element.text or "")
+    return root.text_content()
+
+
+def _spaces(text):
+    return re.sub(r"\s+", " ", text) if text else text
+
+
+def _tidy(text):
+    """Spaces collapsed and lines trimmed; any run of blank lines is one blank line."""
+    lines = [re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", _PARAGRAPH, "\n".join(lines)).strip()
 
 
 def cover_url(url, upgrade_http=False):
