@@ -283,6 +283,8 @@ def call(service, session, method, url, max_bytes=None, **kwargs):
         try:
             response = session.request(method, url, stream=True, **kwargs)
             _read_capped(service, path, response, max_bytes)
+            if deadline.passed:  # the shut socket may have looked like the body's end
+                raise requests.exceptions.ConnectionError("deadline passed")
         except _TooLongRetryAfter as too_long:
             response = too_long.response
         except requests.exceptions.RequestException as error:

@@ -7,7 +7,6 @@ rotated it, a refusal recorded once) is catalog/clients/mam_session.py. No wedge
 spent: nothing here calls bonusBuy.php or asks a download for freeleech (`&fl`).
 """
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from django.conf import settings
 from catalog.clients.http import BadResponse, build_session, call
 from catalog.clients.mam_account import parse_account
 from catalog.clients.mam_session import MamSession, SessionRefused
-from catalog.clients.records import scrub
+from catalog.clients.records import parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +122,7 @@ def _json_field(value):
     if not value or not isinstance(value, str):
         return None
     try:
-        return scrub(json.loads(value))  # JSON inside JSON: its own "\\u0000" decoded here
+        return parse_json(value)  # JSON inside JSON: its own "\\u0000" decoded here
     except ValueError:
         return None
 
@@ -341,7 +340,7 @@ def _torrent_body(response):
 
 def _json_body(response):
     try:
-        data = response.json()
+        data = parse_json(response.content)
     except ValueError:
         text = response.text[:500].lower()
         if "<html" in text or "<!doctype" in text:
@@ -349,7 +348,7 @@ def _json_body(response):
         raise BadResponse(SERVICE, "answered with something that is not JSON") from None
     if not isinstance(data, dict):
         raise BadResponse(SERVICE, "answered with JSON that is not an object")
-    return scrub(data)
+    return data
 
 
 def _session_error(error):

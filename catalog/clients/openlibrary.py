@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from catalog.clients.http import BadResponse, ServiceError, build_session, call
-from catalog.clients.records import scrub
+from catalog.clients.records import parse_json
 from catalog.matching import clean_author
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class OpenLibraryClient:
     def _json(self, path, params):
         response = call(SERVICE, self.session, "GET", self.base_url + path, params=params)
         try:
-            data = scrub(response.json())
+            data = parse_json(response.content)
         except ValueError:
             raise BadResponse(SERVICE, f"{path} answered with something that is not JSON") from None
         if not isinstance(data, dict):

@@ -1,6 +1,7 @@
 """The metadata record every metadata source returns, so the refresh job can merge them."""
 
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,15 +47,30 @@ def scrub(data):
     """Decoded JSON with control characters (NUL above all) taken out of every string.
 
     JSON may carry "\\u0000", and PostgreSQL refuses NUL in text ("cannot contain NUL
-    (0x00) bytes"): one such title failed a whole page of releases.
+    (0x00) bytes"): one such title failed a whole page of releases. Freshly decoded JSON
+    is cleaned in place, without recursion: any depth a parser accepts is fine here.
     """
     if isinstance(data, str):
         return _CONTROL.sub("", data)
-    if isinstance(data, list):
-        return [scrub(item) for item in data]
-    if isinstance(data, dict):
-        return {key: scrub(value) for key, value in data.items()}
+    stack = [data] if isinstance(data, list | dict) else []
+    while stack:
+        node = stack.pop()
+        for key, value in list(node.items() if isinstance(node, dict) else enumerate(node)):
+            if isinstance(value, str):
+                node[key] = _CONTROL.sub("", value)
+            elif isinstance(value, list | dict):
+                stack.append(value)
     return data
+
+
+def parse_json(text):
+    """Scrubbed JSON of text or bytes. Anything that is not JSON Python can hold, nested
+    too deep for its parser included, is a ValueError: a bad answer of one item, where a
+    RecursionError failed the whole run."""
+    try:
+        return scrub(json.loads(text))
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def isbn_forms(value):
