@@ -4,6 +4,7 @@ Returns the moments (time.monotonic() of the fake) at which the fake saw each se
 """
 
 import json
+import logging
 import threading
 import time
 
@@ -24,6 +25,7 @@ def searches_seen(tmp_path, rate, searches=8):
             arrivals.append(time.monotonic())
         return Response(json.dumps(NO_RESULTS), content_type="application/json")
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per search
     server = HTTPServer(host="127.0.0.1", port=0)
     server.expect_request("/tor/js/loadSearchJSONbasic.php").respond_with_handler(search)
     server.start()
