@@ -205,10 +205,30 @@ def upsert_releases(torrents):
         for field, value in values.items():
             setattr(release, field, value)
         release.last_seen = now
-    Release.objects.bulk_create(new)
+    Release.objects.bulk_create(new)  # PostgreSQL and SQLite hand back the new ids
     Release.objects.bulk_update(existing.values(), [*RELEASE_FIELDS, "last_seen"], batch_size=500)
+    missing_ids = [n.mam_id for n in new if n.pk is None]
     releases = {
         **existing,
-        **{r.mam_id: r for r in Release.objects.filter(mam_id__in=[n.mam_id for n in new])},
+        **{n.mam_id: n for n in new if n.pk is not None},
+        **{r.mam_id: r for r in Release.objects.filter(mam_id__in=missing_ids)},
     }
     return releases, len(new)
+
+
+def keep_release(torrent, book):
+    """The torrent's Release, created or refreshed and linked to the book, in one
+    statement (an upsert on the MAM id; first_seen kept)."""
+    now = timezone.now()
+    release = Release(
+        mam_id=torrent.id, first_seen=now, last_seen=now, book=book, **release_values(torrent)
+    )
+    Release.objects.bulk_create(
+        [release],
+        update_conflicts=True,
+        unique_fields=["mam_id"],
+        update_fields=[*RELEASE_FIELDS, "last_seen", "book"],
+    )
+    if release.pk is None:  # a database that does not return ids from an upsert
+        release = Release.objects.get(mam_id=torrent.id)
+    return release

@@ -70,6 +70,10 @@ class MamTorrent:
     fl_vip: bool = False  # freeleech for VIP accounts only
     personal_freeleech: bool = False  # the user already spent a wedge on it
 
+    @property
+    def mam_id(self):  # as a Release names it
+        return self.id
+
 
 @dataclass
 class SearchPage:

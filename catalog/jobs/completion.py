@@ -40,12 +40,12 @@ from catalog.clients.google_books import GoogleBooksClient
 from catalog.clients.http import ServiceError
 from catalog.clients.mam import MamClient
 from catalog.clients.openlibrary import OpenLibraryClient
-from catalog.downloads import Sender, has_active_download
+from catalog.downloads import BookFacts, Sender, has_active_download
 from catalog.jobs.mam_guard import needs_mam_session
 from catalog.jobs.outcomes import one_item
 from catalog.jobs.upcoming import Upcoming, release_day
 from catalog.languages import in_library_languages
-from catalog.library import BookIndex, NameCache, upsert_releases
+from catalog.library import BookIndex, NameCache
 from catalog.models import Author, Book, Series
 
 MAM_RESULTS = 25
@@ -62,6 +62,9 @@ class Completion:
         self.added = 0
         self.announced = 0
         self.searched = set()  # book ids: one MAM search per book per run
+        # What this run knows of the books it created (their authors, no blocklist, no
+        # download): fetching them asks the database nothing more.
+        self.facts = {}
 
     # Loaded on first use: the daily announced_releases job never needs them.
     @cached_property
@@ -102,7 +105,9 @@ class Completion:
                 status=Book.ANNOUNCED if coming else Book.WANTED,
                 source=self.source,
             )
-            book.authors.set(self.names.authors_named(authors))
+            named = self.names.authors_named(authors)
+            book.authors.add(*named)
+        self.facts[book.pk] = BookFacts(sorted(a.name for a in named), set())
         self.index.add(book)
         if coming:
             self.announced += 1
@@ -123,32 +128,31 @@ class Completion:
                 Book.objects.filter(pk=book.pk, status=Book.WANTED).update(status=Book.ANNOUNCED)
                 book.status = Book.ANNOUNCED
             return False
-        if has_active_download(book) or self.sender.at_cap():
+        known = self.facts.get(book.pk)
+        if self.sender.at_cap() or (known is None and has_active_download(book)):
             return False
         self.searched.add(book.pk)
-        authors = [author.name for author in book.authors.all()]
+        known = known or BookFacts.of(book)
         page = self.mam.search(
-            text=" ".join([book.title, *authors[:1]]),
+            text=" ".join([book.title, *known.authors[:1]]),
             search_in=["title", "author"],
             per_page=MAM_RESULTS,
             sort="seedersDesc",
         )
-        torrent = self.sender.choose(book, page.results, narrators)
+        torrent = self.sender.choose(book, page.results, narrators, known=known)
         if torrent is None:
             if not self.sender.at_cap():  # else the sender said why it stopped
                 self.run.log.info("No acceptable release for %r yet; it stays wanted.", book.title)
             return False
-        releases, _ = upsert_releases([torrent])
-        release = releases[torrent.id]
-        if release.book_id != book.pk:
-            release.book = book
-            release.save(update_fields=["book"])
-        return self.sender.send(book, release) is not None
+        # The release is stored, linked to the book, with the Download that sends it.
+        return self.sender.send(book, torrent, checked=True) is not None
 
     def fetch_due(self, books, narrators=()):
-        """Search the announced books among `books` whose day has come."""
-        for book in books.filter(status=Book.ANNOUNCED, release_date__lte=timezone.localdate()):
-            self.fetch(book, narrators)
+        """Search the announced books among `books` (a list) whose day has come."""
+        today = timezone.localdate()
+        for book in books:
+            if book.status == Book.ANNOUNCED and book.release_date and book.release_date <= today:
+                self.fetch(book, narrators)
 
     def summary(self, unit, count):
         return (
@@ -182,8 +186,10 @@ def series_completion(run):
 
 
 def complete_series(work, goodreads, upcoming, series):
-    candidates = series_candidates(goodreads, upcoming, series)
-    narrators = series_narrators(series)
+    books = list(series.books.prefetch_related("authors"))
+    authors = sorted({author.name for book in books for author in book.authors.all()})
+    candidates = series_candidates(goodreads, upcoming, series, authors)
+    narrators = series_narrators(series, books)
     for entry, facts in candidates:
         if not wanted_entry(series, entry) or not series.wants_release(facts["release_date"]):
             continue
@@ -195,10 +201,10 @@ def complete_series(work, goodreads, upcoming, series):
             **facts,
         )
         work.fetch(book, narrators)
-    work.fetch_due(series.books.all(), narrators)
+    work.fetch_due(books, narrators)
 
 
-def series_candidates(goodreads, upcoming, series):
+def series_candidates(goodreads, upcoming, series, authors):
     """(entry, facts for want()) of the series' books: Goodreads' list, then Audible's
     newest books of the series' authors (pre-orders with their date)."""
     found = []
@@ -206,8 +212,7 @@ def series_candidates(goodreads, upcoming, series):
         for entry in goodreads.series(series.goodreads_id).entries:
             facts = {"release_date": _day(entry.publication_date), "goodreads_id": entry.book_id}
             found.append((entry, facts))
-    authors = Author.objects.filter(books__series=series).distinct().values_list("name", flat=True)
-    for record in upcoming.in_series(series, list(authors)):
+    for record in upcoming.in_series(series, authors):
         text, number, omnibus, fractional = parse_position(f"Book {record.series_position}")
         entry = SeriesEntry(
             record.title, text, number, omnibus, fractional, author=(record.authors or [""])[0]
@@ -248,10 +253,11 @@ def wanted_entry(series, entry):
     return True
 
 
-def series_narrators(series):
+def series_narrators(series, books=None):
     """The narrators of the books already in the series (their releases say)."""
     names = set()
-    for text in series.books.values_list("narrators", flat=True):
+    texts = [book.narrators for book in books] if books is not None else None
+    for text in texts if texts is not None else series.books.values_list("narrators", flat=True):
         names.update(name.strip() for name in text.split(",") if name.strip())
     return names
 
@@ -278,7 +284,8 @@ def author_completion(run):
                     narrators=record.narrators,
                 )
                 work.fetch(book)
-            work.fetch_due(author.books.all())
+            due = author.books.filter(status=Book.ANNOUNCED, release_date__lte=timezone.localdate())
+            work.fetch_due(list(due))
     return work.summary("authors", len(authors))
 
 
@@ -304,8 +311,7 @@ def bibliography(author, openlibrary, google, run):
     except ServiceError as error:
         run.log.warning("Open Library failed for %s (%s); asking Google Books.", author.name, error)
         works = [(record.title, record.language, []) for record in google.search("", author.name)]
-    owned = {matching.clean_title(title) for title in author.books.values_list("title", flat=True)}
-    translations = translated_titles(works, owned)
+    translations = translated_titles(works, author)
     seen, titles = set(), []
     for title, languages, _ in works:
         key = matching.clean_title(title)
@@ -318,14 +324,21 @@ def bibliography(author, openlibrary, google, run):
     return titles
 
 
-def translated_titles(works, owned):
+def translated_titles(works, author):
     """Titles that are another edition's title of a work the library has: Open Library lists
     a translation as a work of its own, under its translated title, often with no language."""
-    others = set()
-    for title, _, other_titles in works:
-        if matching.clean_title(title) in owned:
-            others.update(matching.clean_title(other) for other in other_titles)
-    return others - owned - {""}
+    editions = {
+        matching.clean_title(title): {matching.clean_title(other) for other in other_titles}
+        for title, _, other_titles in works
+    }
+    if not any(others - {title} for title, others in editions.items()):
+        return set()  # no work has a title of another edition: nothing to ask the library
+    owned = {matching.clean_title(title) for title in author.books.values_list("title", flat=True)}
+    translations = set()
+    for title, others in editions.items():
+        if title in owned:
+            translations |= others
+    return translations - owned - {""}
 
 
 def openlibrary_works(author, client):
