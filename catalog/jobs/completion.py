@@ -47,6 +47,7 @@ from catalog.jobs.upcoming import Upcoming, release_day
 from catalog.languages import in_library_languages
 from catalog.library import BookIndex, NameCache
 from catalog.models import Author, Book, Series
+from catalog.normalize import normalize_title
 
 MAM_RESULTS = 25
 
@@ -75,10 +76,37 @@ class Completion:
     def names(self):
         return NameCache()
 
-    def want(
+    def want_all(self, wishes):
+        """The library's book for each (title, author names, facts), the missing ones
+        created (announced when their release date lies ahead, else wanted) together: one
+        transaction, one insert of books and one of their authors, however many. facts:
+        series, position, goodreads_id, release_date, asin, narrators."""
+        books, new = [], []
+        for title, authors, facts in wishes:
+            book = self.index.find(
+                title, authors, asin=facts.get("asin"), goodreads_id=facts.get("goodreads_id")
+            )
+            if book is None:  # indexed unsaved: the same book twice in the list is one
+                book = self._new_book(title, **facts)
+                named = self.names.authors_named(authors)
+                self.index.add(book, [a.name for a in named])
+                new.append((book, named, authors))
+            books.append(book)
+        if new:
+            # A book and its authors, or nothing: a failed write left authorless books.
+            with transaction.atomic():
+                Book.objects.bulk_create([book for book, _, _ in new])
+                link = Book.authors.through
+                link.objects.bulk_create(
+                    [link(book_id=book.pk, author_id=a.pk) for book, named, _ in new for a in named]
+                )
+        for book, named, authors in new:
+            self._created(book, named, authors)
+        return books
+
+    def _new_book(
         self,
         title,
-        authors,
         series=None,
         position="",
         goodreads_id="",
@@ -86,37 +114,30 @@ class Completion:
         asin="",
         narrators=(),
     ):
-        """The library's book for this title, created when missing: announced when its
-        release date lies ahead, else wanted."""
-        book = self.index.find(title, authors, asin=asin, goodreads_id=goodreads_id)
-        if book is not None:
-            return book
         coming = release_date is not None and release_date > timezone.localdate()
-        # A book and its authors, or nothing: a failed write left authorless books behind.
-        with transaction.atomic():
-            book = Book.objects.create(
-                title=title[:500],
-                series=series,
-                series_position=(position or "")[:16],
-                goodreads_id=str(goodreads_id or "")[:32],
-                asin=(asin or "")[:10],
-                narrators=", ".join(narrators)[:500],
-                release_date=release_date,
-                status=Book.ANNOUNCED if coming else Book.WANTED,
-                source=self.source,
-            )
-            named = self.names.authors_named(authors)
-            book.authors.add(*named)
+        title = title[:500]
+        return Book(
+            title=title,
+            title_normalized=normalize_title(title),  # bulk_create does not call save()
+            series=series,
+            series_position=(position or "")[:16],
+            goodreads_id=str(goodreads_id or "")[:32],
+            asin=(asin or "")[:10],
+            narrators=", ".join(narrators)[:500],
+            release_date=release_date,
+            status=Book.ANNOUNCED if coming else Book.WANTED,
+            source=self.source,
+        )
+
+    def _created(self, book, named, authors):
         self.facts[book.pk] = BookFacts(sorted(a.name for a in named), set())
-        self.index.add(book)
-        if coming:
+        if book.status == Book.ANNOUNCED:
             self.announced += 1
         else:
             self.added += 1
         line = new_book_line(book, authors)
         self.run.log.info("Missing: %s.", line)
         self.run.notify("new_book", line)
-        return book
 
     def fetch(self, book, narrators=()):
         """Search MAM for a wanted (or announced and now out) book and send the best
@@ -190,16 +211,16 @@ def complete_series(work, goodreads, upcoming, series):
     authors = sorted({author.name for book in books for author in book.authors.all()})
     candidates = series_candidates(goodreads, upcoming, series, authors)
     narrators = series_narrators(series, books)
-    for entry, facts in candidates:
-        if not wanted_entry(series, entry) or not series.wants_release(facts["release_date"]):
-            continue
-        book = work.want(
+    wishes = [
+        (
             entry.title,
             [entry.author] if entry.author else [],
-            series=series,
-            position=entry.position_text,
-            **facts,
+            {"series": series, "position": entry.position_text, **facts},
         )
+        for entry, facts in candidates
+        if wanted_entry(series, entry) and series.wants_release(facts["release_date"])
+    ]
+    for book in work.want_all(wishes):
         work.fetch(book, narrators)
     work.fetch_due(books, narrators)
 
@@ -271,18 +292,19 @@ def author_completion(run):
     upcoming = Upcoming(run)
     for author in run.items(authors):
         with one_item(run, "author", author.pk, author.name):
+            wishes = []
             # New books only: the back catalogue is not wanted, only what comes out now.
             if not author.new_books_only:
                 for title in bibliography(author, openlibrary, google, run):
-                    work.fetch(work.want(title, [author.name]))
+                    wishes.append((title, [author.name], {}))
             for record in new_releases(author, upcoming):
-                book = work.want(
-                    record.title,
-                    [author.name],
-                    release_date=release_day(record),
-                    asin=record.asin,
-                    narrators=record.narrators,
-                )
+                facts = {
+                    "release_date": release_day(record),
+                    "asin": record.asin,
+                    "narrators": record.narrators,
+                }
+                wishes.append((record.title, [author.name], facts))
+            for book in work.want_all(wishes):
                 work.fetch(book)
             due = author.books.filter(status=Book.ANNOUNCED, release_date__lte=timezone.localdate())
             work.fetch_due(list(due))
