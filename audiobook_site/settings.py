@@ -176,6 +176,9 @@ HTTP_TIMEOUT_SECONDS = env.number("HTTP_TIMEOUT_SECONDS", 20, minimum=1)
 HTTP_RETRIES = env.integer("HTTP_RETRIES", 3, minimum=0, maximum=10)
 # Longest Retry-After we wait for inside a run; longer answers end the provider's run.
 HTTP_MAX_RETRY_AFTER_SECONDS = env.integer("HTTP_MAX_RETRY_AFTER_SECONDS", 120, minimum=0)
+# Every call ends within this, retries and a slow body included; bodies are capped.
+HTTP_DEADLINE_SECONDS = env.number("HTTP_DEADLINE_SECONDS", 300, minimum=1)
+HTTP_MAX_BODY_BYTES = env.integer("HTTP_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 MAM_URL = env.url("MAM_URL", "https://www.myanonamouse.net")
 MAM_SESSION_ID = env.text("MAM_SESSION_ID", "")

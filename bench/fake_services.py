@@ -45,6 +45,7 @@ from catalog.tests.fakes import (
     mam_account,
     mam_item,
     mam_page,
+    openlibrary_doc,
     openlibrary_search,
     openlibrary_works,
     torrent_file,
@@ -147,6 +148,14 @@ class OpenLibrary(Service):
             return Answer(
                 openlibrary_works(titles[offset : offset + limit], size=len(titles), offset=offset)
             )
+        if path == "/search.json" and query.get("q", [""])[0].startswith("author_key:"):
+            # The author's works with their languages, as search.json gives them.
+            titles = self.works.get(query["q"][0].split(":", 1)[1], [])
+            keys = openlibrary_works(titles)["entries"]
+            docs = [openlibrary_doc(e["key"], e["title"], ["eng"]) for e in keys]
+            offset = int(query.get("offset", ["0"])[0])
+            limit = int(query.get("limit", ["100"])[0])
+            return Answer({**openlibrary_search(docs), "docs": docs[offset : offset + limit]})
         if path == "/search.json":
             name = query.get("author", [""])[0].lower()
             olid = self.by_name.get(name)
@@ -174,7 +183,11 @@ class Mam(Service):
                 for tid, title, author, kind, seeders in self.torrents.get(text, [])
             ]
             perpage = int(query.get("perpage", ["25"])[0])
-            return Answer(mam_page(items, perpage=perpage), headers=self._cookie())
+            start = int(query.get("tor[startNumber]", ["0"])[0])
+            page = mam_page(
+                items[start : start + perpage], found=len(items), start=start, perpage=perpage
+            )
+            return Answer(page, headers=self._cookie())
         if path == "/jsonLoad.php":
             # Room for every grab the benchmark makes: it measures the work, not the rules.
             account = mam_account(classname="VIP", ratio=10.0, unsat=(0, 10**6))

@@ -28,6 +28,8 @@ from django.db import transaction
 from catalog import matching
 from catalog.account_rules import FREELEECH_POINTS, AccountRules
 from catalog.clients.http import ServiceError, SessionExpired
+from catalog.languages import in_library_languages
+from catalog.library import keep_release
 from catalog.models import Blocklist, Book, Download, MamAccount, Release
 
 logger = logging.getLogger(__name__)
@@ -74,16 +76,17 @@ def _format_points(formats):
 
 
 def _language_ok(torrent):
-    code = (torrent.lang_code or "").lower()
-    return not code or code in [lang.lower() for lang in settings.LIBRARY_LANGUAGES]
+    # MAM says "ENG"/"GER" (ISO 639-2), the library "en"/"de": compared as text they never met.
+    return in_library_languages(torrent.lang_code or "")
 
 
-def choose_release(book, torrents, narrators=(), is_free=None):
+def choose_release(book, torrents, narrators=(), is_free=None, known=None):
     """The best acceptable torrent for the book that did not fail for it before, or None.
 
-    is_free(torrent): the torrent costs no ratio (see catalog/account_rules.py)."""
-    authors = [a.name for a in book.authors.all()]
-    blocked = Blocklist.objects.mam_ids_for(book)
+    is_free(torrent): the torrent costs no ratio (see catalog/account_rules.py).
+    known: what the caller already knows of the book (BookFacts), saving two queries."""
+    known = known or BookFacts.of(book)
+    authors, blocked = known.authors, known.blocked
     free = is_free or (lambda torrent: False)
     scored = [
         (score, torrent.seeders or 0, torrent)
@@ -105,6 +108,18 @@ def choose_release(book, torrents, narrators=(), is_free=None):
         return None
     scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
     return scored[0][2]
+
+
+@dataclass
+class BookFacts:
+    """A book's author names and blocklisted MAM ids, as choosing a release needs them."""
+
+    authors: list
+    blocked: set
+
+    @classmethod
+    def of(cls, book):
+        return cls([a.name for a in book.authors.all()], Blocklist.objects.mam_ids_for(book))
 
 
 def has_active_download(book):
@@ -183,17 +198,18 @@ class Sender:
             self.stop(block, event="unsat_limit")
         return not block
 
-    def choose(self, book, torrents, narrators=()):
+    def choose(self, book, torrents, narrators=(), known=None):
         """The release to send for the book, within what the account allows, or None."""
         if self.at_cap() or self.account_rules() is None:
             return None
+        known = known or BookFacts.of(book)
         free_kind = self.rules.free_kind
         only_free = self.rules.only_freeleech()
         allowed = [t for t in torrents if free_kind(t)] if only_free else torrents
-        torrent = choose_release(book, allowed, narrators, is_free=free_kind)
+        torrent = choose_release(book, allowed, narrators, is_free=free_kind, known=known)
         if torrent is not None:
             self.free_kinds[torrent.id] = free_kind(torrent)
-        elif only_free and (best := choose_release(book, torrents, narrators)) is not None:
+        elif only_free and (best := choose_release(book, torrents, narrators, known=known)):
             self.run.log.info(
                 "%r: its best release (MAM %s) costs ratio, not grabbed: %s.",
                 book.title,
@@ -202,9 +218,13 @@ class Sender:
             )
         return torrent
 
-    def send(self, book, release: Release):
-        """Fetch the torrent and add it to the client; record a Download. Returns it or None."""
-        if has_active_download(book):
+    def send(self, book, release: Release, checked=False):
+        """Fetch the torrent and add it to the client; record a Download. Returns it or None.
+
+        release: a Release, or the MamTorrent chosen, stored (linked to the book) in the
+        transaction that records the Download. checked: the caller just saw the book has
+        no active download."""
+        if not checked and has_active_download(book):
             return None
         if self.at_cap() or not self.has_room():
             return None
@@ -217,9 +237,13 @@ class Sender:
                 cost,
                 book.title,
             )
-            download = Download.objects.create(
-                release=release, book=book, status=Download.DRY_RUN, task_name=self.run.name
-            )
+            with transaction.atomic():
+                download = Download.objects.create(
+                    release=_stored(release, book),
+                    book=book,
+                    status=Download.DRY_RUN,
+                    task_name=self.run.name,
+                )
             self.sent.append(download)
             return download
         torrent = self.mam.download_torrent(release.mam_id)
@@ -227,6 +251,7 @@ class Sender:
             torrent, category=settings.QBITTORRENT_CATEGORY, tags=settings.QBITTORRENT_TAGS
         )
         with transaction.atomic():
+            release = _stored(release, book)
             download = Download.objects.create(
                 release=release,
                 book=book,
@@ -255,6 +280,13 @@ class Sender:
 
             self.torrent_client = TorrentClient()
         return self.torrent_client
+
+
+def _stored(release, book):
+    """The Release row of a chosen MamTorrent, linked to the book (a Release is kept)."""
+    if isinstance(release, Release):
+        return release
+    return keep_release(release, book)
 
 
 def _known(value):

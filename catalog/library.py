@@ -33,7 +33,7 @@ class BookIndex:
         self.by_word = defaultdict(set)  # word of a cleaned title -> the titles that have it
         self.order = {}  # cleaned title -> when it was first added (candidates keep this order)
         self.word_count = {}
-        self.authors = {}
+        self.authors = {}  # id(book) -> its author names (a book not yet saved has no pk)
         for book in books:
             self.add(book)
 
@@ -56,7 +56,8 @@ class BookIndex:
             )
         )
 
-    def add(self, book):
+    def add(self, book, author_names=None):
+        """Index the book; author_names when known (else read from the book)."""
         for value in (book.isbn_13, book.isbn_10):
             if isbn13(value):
                 self.by_isbn[isbn13(value)] = book
@@ -72,7 +73,9 @@ class BookIndex:
             for word in words:
                 self.by_word[word].add(key)
         self.by_title[key].append(book)
-        self.authors[book.pk] = [author.name for author in book.authors.all()]
+        if author_names is None:
+            author_names = [author.name for author in book.authors.all()]
+        self.authors[id(book)] = list(author_names)
 
     def find(self, title, authors=(), isbn="", asin="", goodreads_id=""):
         """The library's book for this title: ISBN, then ASIN, then Goodreads id, then title
@@ -96,7 +99,7 @@ class BookIndex:
             title,
             list(authors),
             candidates,
-            key=lambda b: (b.title, self.authors.get(b.pk, []), b.subtitle),
+            key=lambda b: (b.title, self.authors.get(id(b), []), b.subtitle),
         )
         return found[0] if found else None
 
@@ -205,10 +208,30 @@ def upsert_releases(torrents):
         for field, value in values.items():
             setattr(release, field, value)
         release.last_seen = now
-    Release.objects.bulk_create(new)
+    Release.objects.bulk_create(new)  # PostgreSQL and SQLite hand back the new ids
     Release.objects.bulk_update(existing.values(), [*RELEASE_FIELDS, "last_seen"], batch_size=500)
+    missing_ids = [n.mam_id for n in new if n.pk is None]
     releases = {
         **existing,
-        **{r.mam_id: r for r in Release.objects.filter(mam_id__in=[n.mam_id for n in new])},
+        **{n.mam_id: n for n in new if n.pk is not None},
+        **{r.mam_id: r for r in Release.objects.filter(mam_id__in=missing_ids)},
     }
     return releases, len(new)
+
+
+def keep_release(torrent, book):
+    """The torrent's Release, created or refreshed and linked to the book, in one
+    statement (an upsert on the MAM id; first_seen kept)."""
+    now = timezone.now()
+    release = Release(
+        mam_id=torrent.id, first_seen=now, last_seen=now, book=book, **release_values(torrent)
+    )
+    Release.objects.bulk_create(
+        [release],
+        update_conflicts=True,
+        unique_fields=["mam_id"],
+        update_fields=[*RELEASE_FIELDS, "last_seen", "book"],
+    )
+    if release.pk is None:  # a database that does not return ids from an upsert
+        release = Release.objects.get(mam_id=torrent.id)
+    return release

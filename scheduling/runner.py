@@ -12,6 +12,7 @@ import time
 import traceback
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 
 from django.conf import settings
 from django.db import (
@@ -214,9 +215,21 @@ class RunContext:
         """One item done; an open FailedAttempt for it is resolved."""
         self.processed += 1
         self.succeeded_count += 1
-        if item_type and item_key is not None:
+        if item_type and item_key is not None and (item_type, str(item_key)) in self._open_failures:
             FailedAttempt.resolve(self.name, item_type, [item_key])
+            self._open_failures.discard((item_type, str(item_key)))
         self._progress()
+
+    @cached_property
+    def _open_failures(self):
+        """(item type, key) of the job's open failures, read once: an UPDATE per item that
+        succeeded was a query per series of every completion run. Only this run adds to
+        them while it runs (one running row per job)."""
+        return set(
+            FailedAttempt.objects.open()
+            .filter(task_name=self.name)
+            .values_list("item_type", "item_key")
+        )
 
     def failed(self, item_type, item_key, error, label=""):
         """One item failed: counted and kept as a FailedAttempt with backoff."""
@@ -224,6 +237,7 @@ class RunContext:
         self.failed_count += 1
         message = redact(str(error)) or type(error).__name__
         FailedAttempt.record(self.name, item_type, item_key, message, label=label, task=self.task)
+        self._open_failures.add((item_type, str(item_key)))
         self.log.warning("%s %s failed: %s", item_type, label or item_key, message)
         self._progress()
 

@@ -10,6 +10,7 @@ import os
 from django.conf import settings
 
 from catalog.clients.http import BadResponse, build_session, call
+from catalog.clients.records import parse_json
 
 SERVICE = "Audiobookshelf"
 
@@ -24,7 +25,7 @@ class AudiobookshelfScanClient:
         """[(id, name, [folder paths])] of the libraries of books."""
         response = call(SERVICE, self.session, "GET", f"{self.base_url}/api/libraries")
         try:
-            libraries = response.json().get("libraries")
+            libraries = parse_json(response.content).get("libraries")
         except (ValueError, AttributeError):  # not JSON, or JSON that is not an object
             libraries = None
         if not isinstance(libraries, list):

@@ -7,7 +7,6 @@ linked by {"__ref": key}. A series page carries React props in data-react-props.
 unavailable" (GoodreadsUnavailable), never a crash.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,9 +20,9 @@ from catalog.clients.records import (
     cover_url,
     isbn_forms,
     language_code,
+    parse_json,
     plain_text,
     positive_int,
-    scrub,
 )
 
 SERVICE = "Goodreads"
@@ -138,12 +137,12 @@ def _apollo_state(page, path):
     if not scripts:
         raise GoodreadsUnavailable(SERVICE, f"{path}: no __NEXT_DATA__ (challenge or new layout)")
     try:
-        state = json.loads(scripts[0])["props"]["pageProps"]["apolloState"]
+        state = parse_json(scripts[0])["props"]["pageProps"]["apolloState"]
     except (ValueError, KeyError, TypeError):
         raise GoodreadsUnavailable(SERVICE, f"{path}: page data without apolloState") from None
     if not isinstance(state, dict):
         raise GoodreadsUnavailable(SERVICE, f"{path}: apolloState is not a map")
-    return scrub(state)
+    return state
 
 
 def _main_book(state):
@@ -207,10 +206,10 @@ def _date_from_ms(value):
 
 def _props(element):
     try:
-        props = json.loads(element.get("data-react-props") or "{}")
+        props = parse_json(element.get("data-react-props") or "{}")
     except ValueError:
         return {}
-    return scrub(props) if isinstance(props, dict) else {}
+    return props if isinstance(props, dict) else {}
 
 
 def _series_entries(props):

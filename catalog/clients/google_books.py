@@ -8,10 +8,10 @@ from catalog.clients.records import (
     cover_url,
     isbn_forms,
     language_code,
+    parse_json,
     partial_date,
     plain_text,
     positive_int,
-    scrub,
 )
 
 SERVICE = "Google Books"
@@ -62,7 +62,7 @@ class GoogleBooksClient:
             params["key"] = settings.GOOGLE_BOOKS_API_KEY
         response = call(SERVICE, self.session, "GET", f"{self.base_url}/volumes", params=params)
         try:
-            data = scrub(response.json())
+            data = parse_json(response.content)
         except ValueError:
             raise BadResponse(
                 SERVICE, "/volumes answered with something that is not JSON"

@@ -1,27 +1,37 @@
 """One HTTP layer for every outside service.
 
-A session per service with: connect and read timeouts; retries with exponential backoff
-on connection errors, 429 and 5xx that honour Retry-After (urllib3's Retry), except that a
-Retry-After longer than HTTP_MAX_RETRY_AFTER_SECONDS is not slept through but reported as
-RateLimited; a per-host rate limit (requests-ratelimiter); and the HTTP_USER_AGENT that
-names this project. Failures become one error type, ServiceError, which says whether
-trying again later can help. No message carries a secret: they name the path, never the
-query string, cookies or headers.
+A session per service with: connect and read timeouts, and an overall deadline per call
+(a server that sends a byte every two seconds cannot hold a job: the call's sockets are
+shut when it passes); bodies read by streaming and capped (HTTP_MAX_BODY_BYTES); retries
+with exponential backoff, from the first retry on, on connection errors, 429 and 5xx,
+honouring Retry-After, except that a Retry-After longer than HTTP_MAX_RETRY_AFTER_SECONDS
+is not slept through but reported as RateLimited; one pace per host shared by every
+client, thread and process (catalog/clients/pace.py), which every attempt, retry and
+redirect passes through; redirects followed on the same host only; and the
+HTTP_USER_AGENT that names this project. Failures become one error type, ServiceError,
+which says whether trying again later can help. No message carries a secret: they name
+the path, never the query string, cookies or headers.
 """
 
-import math
+import socket
+import threading
+import time
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from pyrate_limiter import Limiter, Rate
 from requests.adapters import HTTPAdapter
-from requests_ratelimiter import HostBucketFactory, LimiterAdapter
-from urllib3.util.retry import Retry
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from catalog.clients import pace
 from scheduling.redaction import redact
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+BACKOFF_SECONDS = 1  # the first retry waits this long, each next one twice as long
+BACKOFF_MAX_SECONDS = 60
+MB = 1024 * 1024
+sleep = time.sleep  # the retries' waits (tests record them instead)
 
 
 class ServiceError(Exception):
@@ -70,28 +80,143 @@ class SessionExpired(AccessRefused):
     pass
 
 
-class CappedRetry(Retry):
-    """Retry that refuses to sleep through a Retry-After longer than the cap."""
+class _Deadline:
+    """The sockets one call opened, shut when its deadline passes (a read then fails)."""
 
-    cap = 120
+    def __init__(self, seconds):
+        self.ends = time.monotonic() + seconds
+        self.passed = False
+        self.sockets = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
 
-    def new(self, **kwargs):
-        retry = super().new(**kwargs)
-        retry.cap = self.cap
-        return retry
+    def __enter__(self):
+        _watch.deadline = self
+        self._timer.start()
+        return self
 
-    def increment(
-        self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
-    ):
-        if response is not None and (self.get_retry_after(response) or 0) > self.cap:
-            # Not slept through: the client reports RateLimited and the job moves on.
-            raise _TooLongRetryAfter(response)
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+    def __exit__(self, *exc):
+        self._timer.cancel()
+        _watch.deadline = None
+
+    def add(self, sock):
+        self.sockets.append(sock)
+        if self.passed:
+            self._shut(sock)
+
+    def _expire(self):
+        self.passed = True
+        for sock in list(self.sockets):
+            self._shut(sock)
+
+    @staticmethod
+    def _shut(sock):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+_watch = threading.local()
+
+
+def _watched(sock):
+    deadline = getattr(_watch, "deadline", None)
+    if deadline is not None and sock is not None:
+        deadline.add(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    # A kept-alive connection is not connected again: its socket joins each call's watch
+    # as the call's request goes out on it.
+    def getresponse(self, *args, **kwargs):
+        _watched(self.sock)
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def getresponse(self, *args, **kwargs):
+        _watched(self.sock)
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
 class _TooLongRetryAfter(Exception):
     def __init__(self, response):
         self.response = response
+
+
+class PacedAdapter(HTTPAdapter):
+    """Every attempt (first, retry, redirect) waits for the host's shared pace; retries
+    back off from the first one and honour Retry-After, and a refusal holds the host off
+    for every process."""
+
+    def __init__(self, requests_per_second=0, retries=0, max_retry_after=120):
+        self.interval = 1 / requests_per_second if requests_per_second else 0
+        self.retries = retries
+        self.max_retry_after = max_retry_after
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager
+
+    def send(self, request, **kwargs):
+        host = urlsplit(request.url).netloc.lower()
+        for attempt in range(self.retries + 1):
+            self._pace(host)
+            last = attempt == self.retries
+            try:
+                response = super().send(request, **kwargs)
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+                deadline = getattr(_watch, "deadline", None)
+                if last or (deadline and deadline.passed):
+                    raise
+                sleep(backoff(attempt))
+                continue
+            if response.status_code not in RETRY_STATUSES:
+                return response
+            retry_after = _retry_after(response)
+            if retry_after is not None and retry_after > self.max_retry_after:
+                raise _TooLongRetryAfter(response)
+            delay = retry_after if retry_after is not None else backoff(attempt)
+            if self.interval:  # told no: every process holds off this host
+                pace.hold_off(host, time.time() + delay)
+            deadline = getattr(_watch, "deadline", None)
+            if last or (deadline and time.monotonic() + delay > deadline.ends):
+                return response
+            response.close()
+            sleep(delay)
+        return response
+
+    def _pace(self, host):
+        if not self.interval:
+            return
+        deadline = getattr(_watch, "deadline", None)
+        try:
+            pace.wait(host, self.interval, deadline.ends if deadline else None)
+        except TimeoutError as error:
+            raise requests.exceptions.Timeout(str(error)) from None
+
+
+def backoff(attempt):
+    """Seconds before retry number attempt + 1: 1, 2, 4, ... (the first one waits too)."""
+    return min(BACKOFF_MAX_SECONDS, BACKOFF_SECONDS * 2**attempt)
 
 
 class TimeoutSession(requests.Session):
@@ -111,6 +236,16 @@ class TimeoutSession(requests.Session):
         kwargs.setdefault("timeout", self.timeout)
         return super().request(method, url, **kwargs)
 
+    def get_redirect_target(self, response):
+        """Follow a redirect on the same host only: another host gets neither our
+        credentials (an API key in the query, a cookie) nor our trust in its answer."""
+        target = super().get_redirect_target(response)
+        if target is None:
+            return None
+        here = urlsplit(response.url).netloc.lower()
+        there = urlsplit(requests.compat.urljoin(response.url, target)).netloc.lower()
+        return target if there == here else None
+
     def merge_environment_settings(self, url, proxies, stream, verify, cert):
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc, repr(proxies), stream, verify, cert)
@@ -123,65 +258,72 @@ class TimeoutSession(requests.Session):
 
 
 def build_session(requests_per_second=0, retries=None, timeout=None):
-    """A requests session with timeouts, retries, a rate limit and our User-Agent."""
+    """A requests session with timeouts, retries, the shared host pace and our User-Agent."""
     timeout = timeout or settings.HTTP_TIMEOUT_SECONDS
     session = TimeoutSession(timeout=(min(10, timeout), timeout))
-    retry = CappedRetry(
-        total=settings.HTTP_RETRIES if retries is None else retries,
-        backoff_factor=1,
-        backoff_max=60,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=None,  # MAM search may be POSTed; every call we make is idempotent
-        respect_retry_after_header=True,
-        raise_on_status=False,
+    adapter = PacedAdapter(
+        requests_per_second,
+        retries=settings.HTTP_RETRIES if retries is None else retries,
+        max_retry_after=settings.HTTP_MAX_RETRY_AFTER_SECONDS,
     )
-    retry.cap = settings.HTTP_MAX_RETRY_AFTER_SECONDS
-    if requests_per_second:
-        adapter = LimiterAdapter(limiter=spacing_limiter(requests_per_second), max_retries=retry)
-    else:
-        adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = settings.HTTP_USER_AGENT
     return session
 
 
-def spacing_limiter(requests_per_second):
-    """At most R requests per host in any one second, never a burst.
-
-    requests-ratelimiter's per_second=R alone allows R requests at once in each second,
-    and pyrate-limiter adds 50 ms to every wait by default; neither is polite spacing.
-    One request per 1/R seconds alone is polite but slow: pyrate-limiter counts whole
-    milliseconds, so each wait ends up to 2 ms late (22 ms apart at R = 50, a 10% loss).
-    For a whole R >= 2 the limit is therefore R per second over a sliding window, with
-    requests never closer than 0.9/R: the lateness is paid once a window, not per request.
-    """
-    interval_ms = 1000 / requests_per_second
-    if requests_per_second >= 2 and float(requests_per_second).is_integer():
-        rates = [Rate(1, int(interval_ms * 0.9)), Rate(int(requests_per_second), 1000)]
-    else:
-        rates = [Rate(1, max(1, math.ceil(interval_ms)))]
-    return Limiter(HostBucketFactory(rates=rates), buffer_ms=1)
-
-
-def call(service, session, method, url, **kwargs):
-    """Make a request; return the response or raise the ServiceError that fits."""
-    path = requests.utils.urlparse(url).path
-    try:
-        response = session.request(method, url, **kwargs)
-    except _TooLongRetryAfter as too_long:
-        response = too_long.response
-    except requests.exceptions.RetryError as error:
-        raise ServiceUnavailable(service, f"{path}: gave up after retries") from error
-    except requests.exceptions.Timeout as error:
-        raise ServiceUnavailable(service, f"{path}: timed out") from error
-    except requests.exceptions.ConnectionError as error:
-        # A read timeout after urllib3's retries arrives as a ConnectionError.
-        what = "timed out" if "timed out" in str(error).lower() else "could not connect"
-        raise ServiceUnavailable(service, f"{path}: {what}") from error
-    except requests.exceptions.RequestException as error:
-        raise ServiceUnavailable(service, f"{path}: {type(error).__name__}") from error
+def call(service, session, method, url, max_bytes=None, **kwargs):
+    """Make a request; return the response (its body read, at most max_bytes) or raise
+    the ServiceError that fits. The whole call, retries and body included, ends within
+    HTTP_DEADLINE_SECONDS."""
+    path = urlsplit(url).path
+    max_bytes = max_bytes or settings.HTTP_MAX_BODY_BYTES
+    seconds = settings.HTTP_DEADLINE_SECONDS
+    with _Deadline(seconds) as deadline:
+        try:
+            response = session.request(method, url, stream=True, **kwargs)
+            _read_capped(service, path, response, max_bytes)
+            if deadline.passed:  # the shut socket may have looked like the body's end
+                raise requests.exceptions.ConnectionError("deadline passed")
+        except _TooLongRetryAfter as too_long:
+            response = too_long.response
+        except requests.exceptions.RequestException as error:
+            if deadline.passed:
+                raise ServiceUnavailable(
+                    service, f"{path}: no answer within {seconds:g}s"
+                ) from error
+            raise _unavailable(service, path, error) from error
+    if response.is_redirect and kwargs.get("allow_redirects", True):
+        target = urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
+        raise BadResponse(service, f"{path}: redirected to {target}; not followed")
     return check_status(service, path, response)
+
+
+def _unavailable(service, path, error):
+    if isinstance(error, requests.exceptions.Timeout):
+        return ServiceUnavailable(service, f"{path}: timed out")
+    if isinstance(error, requests.exceptions.ConnectionError):
+        # A read timeout after the retries arrives as a ConnectionError.
+        what = "timed out" if "timed out" in str(error).lower() else "could not connect"
+        return ServiceUnavailable(service, f"{path}: {what}")
+    return ServiceUnavailable(service, f"{path}: {type(error).__name__}")
+
+
+def _read_capped(service, path, response, max_bytes):
+    """Read the body by streaming; a body past max_bytes is a bad response, not memory."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        response.close()
+        raise BadResponse(service, f"{path}: answer larger than {max_bytes // MB} MB")
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            response.close()
+            raise BadResponse(service, f"{path}: answer larger than {max_bytes // MB} MB")
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
+    response._content_consumed = True
 
 
 def check_status(service, path, response):

@@ -10,7 +10,7 @@ seen, so the response is kept through a requests hook and its body handed to the
 from urllib.parse import urlsplit
 
 from catalog.clients.http import BadResponse, NotFound, call
-from catalog.clients.records import scrub
+from catalog.clients.records import parse_json
 
 
 def request_json(service, session, method, url, explain=None, **kwargs):
@@ -32,7 +32,7 @@ def request_json(service, session, method, url, explain=None, **kwargs):
 
 def decoded(response):
     try:
-        return scrub(response.json())
+        return parse_json(response.content)
     except ValueError:
         return None
 

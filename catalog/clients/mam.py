@@ -7,7 +7,6 @@ rotated it, a refusal recorded once) is catalog/clients/mam_session.py. No wedge
 spent: nothing here calls bonusBuy.php or asks a download for freeleech (`&fl`).
 """
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from django.conf import settings
 from catalog.clients.http import BadResponse, build_session, call
 from catalog.clients.mam_account import parse_account
 from catalog.clients.mam_session import MamSession, SessionRefused
-from catalog.clients.records import scrub
+from catalog.clients.records import parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +70,20 @@ class MamTorrent:
     fl_vip: bool = False  # freeleech for VIP accounts only
     personal_freeleech: bool = False  # the user already spent a wedge on it
 
+    @property
+    def mam_id(self):  # as a Release names it
+        return self.id
+
 
 @dataclass
 class SearchPage:
-    total: int
+    """One page of a search. MAM's own names: `found` counts the hits of the whole search,
+    `total` the rows of this page (PROVIDERS.md, checked against a live capture)."""
+
+    found: int  # hits of the whole search
     start: int
     results: list
-    found: int = 0  # items on the page as sent, usable or not: paging counts these
+    rows: int = 0  # items on the page as sent, usable or not: paging counts these
 
 
 def parse_size(text):
@@ -120,7 +126,7 @@ def _json_field(value):
     if not value or not isinstance(value, str):
         return None
     try:
-        return scrub(json.loads(value))  # JSON inside JSON: its own "\\u0000" decoded here
+        return parse_json(value)  # JSON inside JSON: its own "\\u0000" decoded here
     except ValueError:
         return None
 
@@ -274,7 +280,7 @@ class MamClient:
         data = _json_body(response)
         if "error" in data:
             if NO_RESULTS.lower() in str(data["error"]).lower():
-                return SearchPage(total=0, start=0, results=[])
+                return SearchPage(found=0, start=0, results=[])
             raise BadResponse(SERVICE, f"search refused: {str(data['error'])[:200]}")
         items = data.get("data")
         if not isinstance(items, list):
@@ -290,25 +296,27 @@ class MamClient:
         if unusable:
             logger.warning("MyAnonamouse: skipped %d search results without a usable id.", unusable)
         return SearchPage(
-            total=_count(data.get("total")) or len(results),
+            found=_count(data.get("found")) or len(items),
             start=_count(data.get("start")),
             results=results,
-            found=len(items),
+            rows=len(items),
         )
 
     def iter_search(self, per_page=100, max_pages=1000, **search):
         """Yield every page of a search (search()'s arguments), first to last.
 
-        Paging counts the items MAM sent (page.found), usable or not: counting only the
-        parsed ones would ask for the skipped items again. max_pages bounds a MAM that
-        ignores tor[startNumber] and keeps sending the first page.
+        Paging counts the rows MAM sent (page.rows), usable or not: counting only the
+        parsed ones would ask for the skipped items again. It stops when every hit of the
+        search (page.found) was read, or on an empty or short page. max_pages bounds a MAM
+        that ignores tor[startNumber] and keeps sending the first page.
         """
+        per_page = max(5, min(100, int(per_page)))
         start = 0
         for _ in range(max_pages):
             page = self.search(start=start, per_page=per_page, **search)
             yield page
-            start += page.found
-            if not page.found or start >= page.total:
+            start += page.rows
+            if page.rows < per_page or start >= page.found:
                 return
 
     def download_torrent(self, torrent_id):
@@ -336,7 +344,7 @@ def _torrent_body(response):
 
 def _json_body(response):
     try:
-        data = response.json()
+        data = parse_json(response.content)
     except ValueError:
         text = response.text[:500].lower()
         if "<html" in text or "<!doctype" in text:
@@ -344,7 +352,7 @@ def _json_body(response):
         raise BadResponse(SERVICE, "answered with something that is not JSON") from None
     if not isinstance(data, dict):
         raise BadResponse(SERVICE, "answered with JSON that is not an object")
-    return scrub(data)
+    return data
 
 
 def _session_error(error):

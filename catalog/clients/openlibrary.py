@@ -1,14 +1,18 @@
 """Open Library: an author's works and search, the bibliography for author completion."""
 
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from catalog.clients.http import BadResponse, build_session, call
-from catalog.clients.records import scrub
+from catalog.clients.http import BadResponse, ServiceError, build_session, call
+from catalog.clients.records import parse_json
 from catalog.matching import clean_author
 
+logger = logging.getLogger(__name__)
+
 SERVICE = "Open Library"
+SEARCH_FIELDS = "key,title,language,alternative_title"
 PAGE = 100
 MAX_WORKS = 2000  # a generous bound: no author's bibliography needs more pages
 
@@ -20,6 +24,7 @@ class Work:
     languages: list = field(default_factory=list)  # MARC codes such as "eng" when known
     first_publish_year: int | None = None
     isbns: list = field(default_factory=list)
+    other_titles: list = field(default_factory=list)  # its editions' titles (translations)
 
 
 class OpenLibraryClient:
@@ -30,7 +35,7 @@ class OpenLibraryClient:
     def _json(self, path, params):
         response = call(SERVICE, self.session, "GET", self.base_url + path, params=params)
         try:
-            data = scrub(response.json())
+            data = parse_json(response.content)
         except ValueError:
             raise BadResponse(SERVICE, f"{path} answered with something that is not JSON") from None
         if not isinstance(data, dict):
@@ -38,7 +43,11 @@ class OpenLibraryClient:
         return data
 
     def author_works(self, olid):
-        """Every work of the author (/authors/{olid}/works.json, paged)."""
+        """Every work of the author (/authors/{olid}/works.json, paged), with its languages.
+
+        works.json carries no language (a translation appears under its translated title):
+        the languages and the editions' titles come from the search index, by work key.
+        """
         works, offset = [], 0
         while offset < MAX_WORKS:
             data = self._json(f"/authors/{olid}/works.json", {"limit": PAGE, "offset": offset})
@@ -49,7 +58,29 @@ class OpenLibraryClient:
             offset += PAGE
             if not entries or offset >= _int(data.get("size")):
                 break
+        indexed = self._indexed_works(olid)
+        for work in works:
+            if found := indexed.get(work.key):
+                work.languages = work.languages or found.languages
+                work.other_titles = found.other_titles
         return works
+
+    def _indexed_works(self, olid):
+        """{work key: Work} from search.json for the author; {} when the index fails."""
+        found, offset = {}, 0
+        try:
+            while offset < MAX_WORKS:
+                params = {"q": f"author_key:{olid}", "fields": SEARCH_FIELDS, "limit": PAGE}
+                data = self._json("/search.json", {**params, "offset": offset})
+                docs = data.get("docs") if isinstance(data.get("docs"), list) else []
+                found.update((w.key, w) for w in map(_work, filter(_is_doc, docs)) if w.key)
+                offset += PAGE
+                if len(docs) < PAGE or offset >= _int(data.get("numFound")):
+                    break
+        except ServiceError as error:
+            # The works still count; their languages are unknown, as before this lookup.
+            logger.warning("Open Library: no languages for %s's works (%s).", olid, error)
+        return found
 
     def search(self, title=None, author=None, limit=50):
         params = {"limit": max(1, min(100, limit))}
@@ -90,7 +121,16 @@ def _work(entry):
         languages=[str(lang) for lang in languages if lang],
         first_publish_year=_int(entry.get("first_publish_year")) or None,
         isbns=[str(i) for i in (entry.get("isbn") or [])[:20]],
+        other_titles=[str(t)[:500] for t in _list(entry.get("alternative_title"))[:200]],
     )
+
+
+def _is_doc(doc):
+    return isinstance(doc, dict) and bool(doc.get("title"))
+
+
+def _list(value):
+    return value if isinstance(value, list) else []
 
 
 def _int(value):

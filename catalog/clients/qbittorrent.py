@@ -32,7 +32,11 @@ class TorrentClient:
             host=self.url,
             username=settings.QBITTORRENT_USERNAME if username is None else username,
             password=settings.QBITTORRENT_PASSWORD if password is None else password,
-            REQUESTS_ARGS={"timeout": (10, settings.HTTP_TIMEOUT_SECONDS)},
+            # No redirects: requests re-sends the login form (the password) on a 307/308.
+            REQUESTS_ARGS={
+                "timeout": (10, settings.HTTP_TIMEOUT_SECONDS),
+                "allow_redirects": False,
+            },
             VERIFY_WEBUI_CERTIFICATE=True,
             DISABLE_LOGGING_DEBUG_OUTPUT=True,
         )

@@ -1,6 +1,7 @@
 """The metadata record every metadata source returns, so the refresh job can merge them."""
 
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,15 +47,30 @@ def scrub(data):
     """Decoded JSON with control characters (NUL above all) taken out of every string.
 
     JSON may carry "\\u0000", and PostgreSQL refuses NUL in text ("cannot contain NUL
-    (0x00) bytes"): one such title failed a whole page of releases.
+    (0x00) bytes"): one such title failed a whole page of releases. Freshly decoded JSON
+    is cleaned in place, without recursion: any depth a parser accepts is fine here.
     """
     if isinstance(data, str):
         return _CONTROL.sub("", data)
-    if isinstance(data, list):
-        return [scrub(item) for item in data]
-    if isinstance(data, dict):
-        return {key: scrub(value) for key, value in data.items()}
+    stack = [data] if isinstance(data, list | dict) else []
+    while stack:
+        node = stack.pop()
+        for key, value in list(node.items() if isinstance(node, dict) else enumerate(node)):
+            if isinstance(value, str):
+                node[key] = _CONTROL.sub("", value)
+            elif isinstance(value, list | dict):
+                stack.append(value)
     return data
+
+
+def parse_json(text):
+    """Scrubbed JSON of text or bytes. Anything that is not JSON Python can hold, nested
+    too deep for its parser included, is a ValueError: a bad answer of one item, where a
+    RecursionError failed the whole run."""
+    try:
+        return scrub(json.loads(text))
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def isbn_forms(value):
@@ -78,20 +94,55 @@ def _isbn_forms(value):
     return isbn10, isbn13
 
 
+_BLOCKS = frozenset(
+    "p div li ul ol h1 h2 h3 h4 h5 h6 blockquote pre tr table section article".split()
+)
+_PARAGRAPH = "\n\n"
+
+
 def plain_text(markup, limit=20000):
-    """Text of an HTML fragment: tags gone, entities decoded, whitespace tidy."""
+    """Text of an HTML fragment: tags gone, entities decoded, whitespace tidy, and every
+    paragraph (<p>, <div>, <li>, a <br>, a blank line) kept apart by one blank line.
+
+    text_content() alone glued paragraphs together ("begun.In the ruins").
+    """
     markup = str(markup or "")[: limit * 4]
     if not markup.strip():
         return ""
     try:
-        root = lxml_html.fromstring(f"<div>{markup}</div>")
-        # A script's or style's content is code, not text a reader should see.
-        for element in root.xpath("//script|//style"):
-            element.drop_tree()
-        text = root.text_content()
+        text = _block_text(lxml_html.fromstring(f"<div>{markup}</div>"))
     except Exception:  # lxml refuses some broken fragments: fall back to a crude strip
-        text = re.sub(r"<[^>]+>", " ", markup)
-    return re.sub(r"[ \t\r\f\v]+", " ", unescape(text)).strip()[:limit]
+        text = re.sub(r"<br\s*/?>|</?(?:p|div|li)\b[^>]*>", _PARAGRAPH, markup, flags=re.I)
+        text = re.sub(r"<[^>]+>", " ", text)
+    return _tidy(unescape(text))[:limit]
+
+
+def _block_text(root):
+    # A script's or style's content is code, not text a reader should see.
+    for element in root.xpath("//script|//style"):
+        element.drop_tree()
+    if len(root):  # markup: its own line breaks are spaces, its tags say where breaks go
+        for element in root.iter():
+            element.text = _spaces(element.text)
+            element.tail = _spaces(element.tail)
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue  # a comment or processing instruction
+            if element.tag == "br" or element.tag in _BLOCKS:
+                element.tail = _PARAGRAPH + (element.tail or "")
+            if element.tag in _BLOCKS:
+                element.text = _PARAGRAPH + (element.text or "")
+    return root.text_content()
+
+
+def _spaces(text):
+    return re.sub(r"\s+", " ", text) if text else text
+
+
+def _tidy(text):
+    """Spaces collapsed and lines trimmed; any run of blank lines is one blank line."""
+    lines = [re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", _PARAGRAPH, "\n".join(lines)).strip()
 
 
 def cover_url(url, upgrade_http=False):

@@ -40,13 +40,14 @@ from catalog.clients.google_books import GoogleBooksClient
 from catalog.clients.http import ServiceError
 from catalog.clients.mam import MamClient
 from catalog.clients.openlibrary import OpenLibraryClient
-from catalog.downloads import Sender, has_active_download
+from catalog.downloads import BookFacts, Sender, has_active_download
 from catalog.jobs.mam_guard import needs_mam_session
 from catalog.jobs.outcomes import one_item
 from catalog.jobs.upcoming import Upcoming, release_day
 from catalog.languages import in_library_languages
-from catalog.library import BookIndex, NameCache, upsert_releases
+from catalog.library import BookIndex, NameCache
 from catalog.models import Author, Book, Series
+from catalog.normalize import normalize_title
 
 MAM_RESULTS = 25
 
@@ -62,6 +63,9 @@ class Completion:
         self.added = 0
         self.announced = 0
         self.searched = set()  # book ids: one MAM search per book per run
+        # What this run knows of the books it created (their authors, no blocklist, no
+        # download): fetching them asks the database nothing more.
+        self.facts = {}
 
     # Loaded on first use: the daily announced_releases job never needs them.
     @cached_property
@@ -72,10 +76,37 @@ class Completion:
     def names(self):
         return NameCache()
 
-    def want(
+    def want_all(self, wishes):
+        """The library's book for each (title, author names, facts), the missing ones
+        created (announced when their release date lies ahead, else wanted) together: one
+        transaction, one insert of books and one of their authors, however many. facts:
+        series, position, goodreads_id, release_date, asin, narrators."""
+        books, new = [], []
+        for title, authors, facts in wishes:
+            book = self.index.find(
+                title, authors, asin=facts.get("asin"), goodreads_id=facts.get("goodreads_id")
+            )
+            if book is None:  # indexed unsaved: the same book twice in the list is one
+                book = self._new_book(title, **facts)
+                named = self.names.authors_named(authors)
+                self.index.add(book, [a.name for a in named])
+                new.append((book, named, authors))
+            books.append(book)
+        if new:
+            # A book and its authors, or nothing: a failed write left authorless books.
+            with transaction.atomic():
+                Book.objects.bulk_create([book for book, _, _ in new])
+                link = Book.authors.through
+                link.objects.bulk_create(
+                    [link(book_id=book.pk, author_id=a.pk) for book, named, _ in new for a in named]
+                )
+        for book, named, authors in new:
+            self._created(book, named, authors)
+        return books
+
+    def _new_book(
         self,
         title,
-        authors,
         series=None,
         position="",
         goodreads_id="",
@@ -83,35 +114,30 @@ class Completion:
         asin="",
         narrators=(),
     ):
-        """The library's book for this title, created when missing: announced when its
-        release date lies ahead, else wanted."""
-        book = self.index.find(title, authors, asin=asin, goodreads_id=goodreads_id)
-        if book is not None:
-            return book
         coming = release_date is not None and release_date > timezone.localdate()
-        # A book and its authors, or nothing: a failed write left authorless books behind.
-        with transaction.atomic():
-            book = Book.objects.create(
-                title=title[:500],
-                series=series,
-                series_position=(position or "")[:16],
-                goodreads_id=str(goodreads_id or "")[:32],
-                asin=(asin or "")[:10],
-                narrators=", ".join(narrators)[:500],
-                release_date=release_date,
-                status=Book.ANNOUNCED if coming else Book.WANTED,
-                source=self.source,
-            )
-            book.authors.set(self.names.authors_named(authors))
-        self.index.add(book)
-        if coming:
+        title = title[:500]
+        return Book(
+            title=title,
+            title_normalized=normalize_title(title),  # bulk_create does not call save()
+            series=series,
+            series_position=(position or "")[:16],
+            goodreads_id=str(goodreads_id or "")[:32],
+            asin=(asin or "")[:10],
+            narrators=", ".join(narrators)[:500],
+            release_date=release_date,
+            status=Book.ANNOUNCED if coming else Book.WANTED,
+            source=self.source,
+        )
+
+    def _created(self, book, named, authors):
+        self.facts[book.pk] = BookFacts(sorted(a.name for a in named), set())
+        if book.status == Book.ANNOUNCED:
             self.announced += 1
         else:
             self.added += 1
         line = new_book_line(book, authors)
         self.run.log.info("Missing: %s.", line)
         self.run.notify("new_book", line)
-        return book
 
     def fetch(self, book, narrators=()):
         """Search MAM for a wanted (or announced and now out) book and send the best
@@ -123,32 +149,31 @@ class Completion:
                 Book.objects.filter(pk=book.pk, status=Book.WANTED).update(status=Book.ANNOUNCED)
                 book.status = Book.ANNOUNCED
             return False
-        if has_active_download(book) or self.sender.at_cap():
+        known = self.facts.get(book.pk)
+        if self.sender.at_cap() or (known is None and has_active_download(book)):
             return False
         self.searched.add(book.pk)
-        authors = [author.name for author in book.authors.all()]
+        known = known or BookFacts.of(book)
         page = self.mam.search(
-            text=" ".join([book.title, *authors[:1]]),
+            text=" ".join([book.title, *known.authors[:1]]),
             search_in=["title", "author"],
             per_page=MAM_RESULTS,
             sort="seedersDesc",
         )
-        torrent = self.sender.choose(book, page.results, narrators)
+        torrent = self.sender.choose(book, page.results, narrators, known=known)
         if torrent is None:
             if not self.sender.at_cap():  # else the sender said why it stopped
                 self.run.log.info("No acceptable release for %r yet; it stays wanted.", book.title)
             return False
-        releases, _ = upsert_releases([torrent])
-        release = releases[torrent.id]
-        if release.book_id != book.pk:
-            release.book = book
-            release.save(update_fields=["book"])
-        return self.sender.send(book, release) is not None
+        # The release is stored, linked to the book, with the Download that sends it.
+        return self.sender.send(book, torrent, checked=True) is not None
 
     def fetch_due(self, books, narrators=()):
-        """Search the announced books among `books` whose day has come."""
-        for book in books.filter(status=Book.ANNOUNCED, release_date__lte=timezone.localdate()):
-            self.fetch(book, narrators)
+        """Search the announced books among `books` (a list) whose day has come."""
+        today = timezone.localdate()
+        for book in books:
+            if book.status == Book.ANNOUNCED and book.release_date and book.release_date <= today:
+                self.fetch(book, narrators)
 
     def summary(self, unit, count):
         return (
@@ -182,23 +207,25 @@ def series_completion(run):
 
 
 def complete_series(work, goodreads, upcoming, series):
-    candidates = series_candidates(goodreads, upcoming, series)
-    narrators = series_narrators(series)
-    for entry, facts in candidates:
-        if not wanted_entry(series, entry) or not series.wants_release(facts["release_date"]):
-            continue
-        book = work.want(
+    books = list(series.books.prefetch_related("authors"))
+    authors = sorted({author.name for book in books for author in book.authors.all()})
+    candidates = series_candidates(goodreads, upcoming, series, authors)
+    narrators = series_narrators(series, books)
+    wishes = [
+        (
             entry.title,
             [entry.author] if entry.author else [],
-            series=series,
-            position=entry.position_text,
-            **facts,
+            {"series": series, "position": entry.position_text, **facts},
         )
+        for entry, facts in candidates
+        if wanted_entry(series, entry) and series.wants_release(facts["release_date"])
+    ]
+    for book in work.want_all(wishes):
         work.fetch(book, narrators)
-    work.fetch_due(series.books.all(), narrators)
+    work.fetch_due(books, narrators)
 
 
-def series_candidates(goodreads, upcoming, series):
+def series_candidates(goodreads, upcoming, series, authors):
     """(entry, facts for want()) of the series' books: Goodreads' list, then Audible's
     newest books of the series' authors (pre-orders with their date)."""
     found = []
@@ -206,8 +233,7 @@ def series_candidates(goodreads, upcoming, series):
         for entry in goodreads.series(series.goodreads_id).entries:
             facts = {"release_date": _day(entry.publication_date), "goodreads_id": entry.book_id}
             found.append((entry, facts))
-    authors = Author.objects.filter(books__series=series).distinct().values_list("name", flat=True)
-    for record in upcoming.in_series(series, list(authors)):
+    for record in upcoming.in_series(series, authors):
         text, number, omnibus, fractional = parse_position(f"Book {record.series_position}")
         entry = SeriesEntry(
             record.title, text, number, omnibus, fractional, author=(record.authors or [""])[0]
@@ -248,10 +274,11 @@ def wanted_entry(series, entry):
     return True
 
 
-def series_narrators(series):
+def series_narrators(series, books=None):
     """The narrators of the books already in the series (their releases say)."""
     names = set()
-    for text in series.books.values_list("narrators", flat=True):
+    texts = [book.narrators for book in books] if books is not None else None
+    for text in texts if texts is not None else series.books.values_list("narrators", flat=True):
         names.update(name.strip() for name in text.split(",") if name.strip())
     return names
 
@@ -265,20 +292,22 @@ def author_completion(run):
     upcoming = Upcoming(run)
     for author in run.items(authors):
         with one_item(run, "author", author.pk, author.name):
+            wishes = []
             # New books only: the back catalogue is not wanted, only what comes out now.
             if not author.new_books_only:
                 for title in bibliography(author, openlibrary, google, run):
-                    work.fetch(work.want(title, [author.name]))
+                    wishes.append((title, [author.name], {}))
             for record in new_releases(author, upcoming):
-                book = work.want(
-                    record.title,
-                    [author.name],
-                    release_date=release_day(record),
-                    asin=record.asin,
-                    narrators=record.narrators,
-                )
+                facts = {
+                    "release_date": release_day(record),
+                    "asin": record.asin,
+                    "narrators": record.narrators,
+                }
+                wishes.append((record.title, [author.name], facts))
+            for book in work.want_all(wishes):
                 work.fetch(book)
-            work.fetch_due(author.books.all())
+            due = author.books.filter(status=Book.ANNOUNCED, release_date__lte=timezone.localdate())
+            work.fetch_due(list(due))
     return work.summary("authors", len(authors))
 
 
@@ -297,22 +326,41 @@ def new_releases(author, upcoming):
 
 
 def bibliography(author, openlibrary, google, run):
-    """The author's real books, one title per work, cleaned of non-books and languages."""
+    """The author's real books, one title per work, cleaned of non-books, other languages
+    and translations of the books the library has."""
     try:
         works = openlibrary_works(author, openlibrary)
     except ServiceError as error:
         run.log.warning("Open Library failed for %s (%s); asking Google Books.", author.name, error)
-        works = [(record.title, record.language) for record in google.search("", author.name)]
+        works = [(record.title, record.language, []) for record in google.search("", author.name)]
+    translations = translated_titles(works, author)
     seen, titles = set(), []
-    for title, languages in works:
+    for title, languages, _ in works:
         key = matching.clean_title(title)
-        if not key or key in seen or matching.is_non_book(title):
+        if not key or key in seen or key in translations or matching.is_non_book(title):
             continue
         if not in_library_languages(languages):
             continue
         seen.add(key)
         titles.append(title)
     return titles
+
+
+def translated_titles(works, author):
+    """Titles that are another edition's title of a work the library has: Open Library lists
+    a translation as a work of its own, under its translated title, often with no language."""
+    editions = {
+        matching.clean_title(title): {matching.clean_title(other) for other in other_titles}
+        for title, _, other_titles in works
+    }
+    if not any(others - {title} for title, others in editions.items()):
+        return set()  # no work has a title of another edition: nothing to ask the library
+    owned = {matching.clean_title(title) for title in author.books.values_list("title", flat=True)}
+    translations = set()
+    for title, others in editions.items():
+        if title in owned:
+            translations |= others
+    return translations - owned - {""}
 
 
 def openlibrary_works(author, client):
@@ -322,4 +370,7 @@ def openlibrary_works(author, client):
             return []
         Author.objects.filter(pk=author.pk).update(openlibrary_id=olid)
         author.openlibrary_id = olid
-    return [(work.title, work.languages) for work in client.author_works(author.openlibrary_id)]
+    return [
+        (work.title, work.languages, work.other_titles)
+        for work in client.author_works(author.openlibrary_id)
+    ]

@@ -48,7 +48,7 @@ def mam_scraping(run):
     created = matched = 0
     for page in client.iter_search(per_page=PER_PAGE, start_date=since, sort="dateDesc"):
         if run.items_total is None:
-            run.set_total(page.total)
+            run.set_total(page.found)
         releases, new = upsert_releases(page.results)
         created += new
         for torrent in run.items(page.results):

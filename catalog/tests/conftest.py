@@ -60,14 +60,7 @@ def _unlimited_and_quick(settings):
 def sleeps(monkeypatch):
     """Retry backoff and Retry-After waits, recorded instead of slept."""
     recorded = []
-
-    class Clock:  # urllib3's retry module sees this instead of the time module
-        sleep = staticmethod(recorded.append)
-
-        def __getattr__(self, name):
-            return getattr(time, name)
-
-    monkeypatch.setattr("urllib3.util.retry.time", Clock())
+    monkeypatch.setattr("catalog.clients.http.sleep", recorded.append)
     return recorded
 
 
@@ -238,3 +231,14 @@ def shelf(settings, tmp_path):
     settings.LIBRARY_PATHS = [str(library)]
     settings.LIBRARY_IMPORT_PATH = str(library)
     return library
+
+
+@pytest.fixture
+def pace_store(monkeypatch, tmp_path):
+    """The shared host pace in a file of this test's own (PostgreSQL: the test database)."""
+    from catalog.clients import pace
+
+    monkeypatch.setattr(pace, "sqlite_path", lambda: tmp_path / "pace.sqlite3")
+    monkeypatch.setattr(pace._local, "store", None, raising=False)
+    yield pace
+    pace._local.store = None

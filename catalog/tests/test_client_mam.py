@@ -62,7 +62,7 @@ def test_added_is_an_aware_utc_datetime(mam):
 
 def test_nothing_returned_is_an_empty_page_not_an_error(mam):
     page = MamClient().search(text="no such book")
-    assert page.results == [] and page.total == 0
+    assert page.results == [] and page.found == 0
 
 
 def test_it_searches_only_the_audiobook_category_with_the_asked_sort(mam):
@@ -164,16 +164,16 @@ def test_a_search_refusal_other_than_no_results_is_a_bad_response(mam):
         MamClient().search()
 
 
-def test_pages_report_the_total(mam):
+def test_a_page_reports_the_hits_of_the_whole_search_as_found(mam):
     mam.items = [mam_item(i, f"Book {i}") for i in range(30)]
     page = MamClient().search(per_page=10, start=10)
-    assert page.total == 30 and len(page.results) == 10 and page.start == 10
+    assert page.found == 30 and len(page.results) == 10 and page.start == 10
 
 
 def test_a_page_shaped_like_providers_md_parses(mam):
     mam.server.clear()
     mam.server.expect_request("/tor/js/loadSearchJSONbasic.php").respond_with_json(
-        mam_page([mam_item(5, "Dune", series=[("Dune", "1")])], total=1)
+        mam_page([mam_item(5, "Dune", series=[("Dune", "1")])], found=1)
     )
     assert MamClient().search().results[0].series == [("Dune", "1")]
 
@@ -183,6 +183,25 @@ def test_iter_search_pages_until_every_result_is_read(mam):
     pages = list(MamClient().iter_search(per_page=10, sort="titleAsc"))
     assert [len(page.results) for page in pages] == [10, 10, 3]
     assert [s["tor[startNumber]"] for s in mam.searches] == [["0"], ["10"], ["20"]]
+
+
+def test_iter_search_reads_past_the_first_page_of_a_live_shaped_answer(mam):
+    mam.server.clear()
+    mam.server.expect_request("/tor/js/loadSearchJSONbasic.php").respond_with_json(
+        # As captured live: total is this page's rows, found the hits of the whole search.
+        {"perpage": 5, "start": 0, "total": 5, "found": 12, "data": [mam_item(1, "A")] * 5}
+    )
+    pages = list(MamClient().iter_search(per_page=5, max_pages=10))
+    assert len(pages) == 3
+
+
+def test_iter_search_stops_on_a_short_page(mam):
+    mam.server.clear()
+    mam.server.expect_request("/tor/js/loadSearchJSONbasic.php").respond_with_json(
+        mam_page([mam_item(i, f"Book {i}") for i in range(1, 4)], found=1000, perpage=10)
+    )
+    pages = list(MamClient().iter_search(per_page=10))
+    assert len(pages) == 1 and len(mam.server.log) == 1
 
 
 def test_iter_search_of_nothing_asks_once(mam):
@@ -201,7 +220,7 @@ def test_iter_search_steps_over_unusable_items_without_asking_for_them_again(mam
 def test_iter_search_stops_when_mam_ignores_the_offset(mam):
     mam.server.clear()
     mam.server.expect_request("/tor/js/loadSearchJSONbasic.php").respond_with_json(
-        mam_page([mam_item(i, f"Book {i}") for i in range(1, 6)], total=1000)
+        mam_page([mam_item(i, f"Book {i}") for i in range(1, 6)], found=1000)
     )
     pages = list(MamClient().iter_search(per_page=5, max_pages=3))
     assert len(pages) == 3 and len(mam.server.log) == 3

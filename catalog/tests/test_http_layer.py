@@ -1,12 +1,13 @@
 """The shared HTTP layer: retries, Retry-After, rate limit, timeouts, errors, User-Agent."""
 
-import bisect
-import math
 import re
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from catalog.clients import pace
 from catalog.clients.http import (
     BadResponse,
     NotFound,
@@ -15,7 +16,6 @@ from catalog.clients.http import (
     ServiceUnavailable,
     build_session,
     call,
-    spacing_limiter,
 )
 from scheduling.redaction import register_secret
 
@@ -33,7 +33,7 @@ def test_a_5xx_is_retried_then_succeeds(server, settings, sleeps):
     response = call("Svc", build_session(), "GET", server.url_for("/x"))
     assert response.text == "ok"
     assert len(server.log) == 3
-    assert sleeps  # backed off between tries (urllib3's first retry is immediate)
+    assert sleeps == [1, 2]  # backed off between tries, from the first one on
 
 
 def test_retry_after_is_honoured(server, settings, sleeps):
@@ -77,8 +77,8 @@ def test_a_refused_connection_is_retried_with_backoff(settings, sleeps):
     settings.HTTP_RETRIES = 3
     with pytest.raises(ServiceUnavailable):
         call("Svc", build_session(), "GET", "http://127.0.0.1:9/x")
-    # urllib3 retries the first time at once, then backs off: 2 s, then 4 s.
-    assert sleeps == [2, 4]
+    # The first retry backs off too (urllib3's went again at once): 1 s, 2 s, then 4 s.
+    assert sleeps == [1, 2, 4]
 
 
 def test_a_timeout_is_service_unavailable(server, settings, sleeps):
@@ -124,46 +124,68 @@ def test_every_request_names_the_project(server, settings):
     assert server.log[0][0].headers["User-Agent"] == settings.HTTP_USER_AGENT
 
 
-def test_the_rate_limit_spaces_requests_to_one_host(server, monkeypatch):
-    import pyrate_limiter.limiter as limiter_module
-
-    waits = []
-    real_sleep = limiter_module.sleep
-    monkeypatch.setattr(
-        limiter_module, "sleep", lambda seconds: waits.append(seconds) or real_sleep(seconds)
-    )
-    server.expect_request("/x").respond_with_data("ok")
-    session = build_session(requests_per_second=20)
-    for _ in range(5):
-        call("Svc", session, "GET", server.url_for("/x"))
-    assert len(server.log) == 5
-    # Five requests at 20/s: the limiter held back about four intervals of 50 ms.
-    assert sum(waits) >= 4 * 0.05 * 0.8
+@pytest.fixture
+def slots(monkeypatch):
+    """The host of every slot taken from the shared pace, in order (none slept)."""
+    taken = []
+    monkeypatch.setattr(pace, "wait", lambda host, interval, deadline=None: taken.append(host))
+    return taken
 
 
-@pytest.mark.parametrize("rate", [20, 2.5])
-def test_the_rate_limit_never_lets_more_than_r_requests_go_in_one_second(rate):
-    limiter = spacing_limiter(rate)
-    moments = []
-    for _ in range(int(rate * 1.5) + 1):
-        limiter.try_acquire("example.invalid", 1)
-        moments.append(time.monotonic())
-    in_any_second = max(bisect.bisect_left(moments, t + 1.0) - i for i, t in enumerate(moments))
-    closest = min(b - a for a, b in zip(moments, moments[1:], strict=False))
-    assert in_any_second <= math.ceil(rate)
-    assert closest >= 0.9 / rate - 0.002  # the limiter counts whole milliseconds
+def test_every_try_of_a_call_takes_a_slot_of_the_hosts_pace(server, settings, sleeps, slots):
+    settings.HTTP_RETRIES = 2
+    server.expect_ordered_request("/x").respond_with_data("busy", status=503)
+    server.expect_ordered_request("/x").respond_with_data("busy", status=503)
+    server.expect_ordered_request("/x").respond_with_data("ok")
+    call("Svc", build_session(requests_per_second=2), "GET", server.url_for("/x"))
+    assert len(slots) == len(server.log) == 3
 
 
-def test_a_rate_of_zero_means_no_limit(server, monkeypatch):
-    import pyrate_limiter.limiter as limiter_module
+def test_a_redirect_takes_a_slot_of_the_hosts_pace_too(server, slots):
+    server.expect_request("/old").respond_with_data("", status=302, headers={"Location": "/new"})
+    server.expect_request("/new").respond_with_data("moved")
+    response = call("Svc", build_session(requests_per_second=2), "GET", server.url_for("/old"))
+    assert response.text == "moved" and len(slots) == 2
 
-    waits = []
-    monkeypatch.setattr(limiter_module, "sleep", waits.append)
+
+def test_a_rate_of_zero_means_no_limit(server, slots):
     server.expect_request("/x").respond_with_data("ok")
     session = build_session(requests_per_second=0)
     for _ in range(5):
         call("Svc", session, "GET", server.url_for("/x"))
-    assert len(server.log) == 5 and waits == []
+    assert len(server.log) == 5 and slots == []
+
+
+def _host():
+    return f"pace-{uuid.uuid4().hex[:8]}.invalid"
+
+
+def test_slots_of_one_host_are_an_interval_apart_across_clients_and_threads(pace_store):
+    host = _host()
+    with ThreadPoolExecutor(4) as pool:
+        moments = sorted(pool.map(lambda _: pace.reserve(host, 0.5), range(12)))
+    assert all(b - a >= 0.5 - 1e-6 for a, b in zip(moments, moments[1:], strict=False))
+
+
+def test_a_slot_is_never_before_the_host_said_to_hold_off(pace_store):
+    host = _host()
+    until = time.time() + 30
+    pace.hold_off(host, until)
+    assert pace.reserve(host, 0.5) >= until
+
+
+def test_a_429_holds_the_host_off_for_every_process(server, settings, sleeps, pace_store):
+    settings.HTTP_RETRIES = 1
+    server.expect_ordered_request("/x").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "30"}
+    )
+    server.expect_ordered_request("/x").respond_with_data("ok")
+    host = f"127.0.0.1:{server.port}"
+    before = time.time()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pace.time, "sleep", lambda seconds: None)
+        call("Svc", build_session(requests_per_second=100), "GET", server.url_for("/x"))
+    assert pace.reserve(host, 0.01) >= before + 30
 
 
 def test_the_proxy_named_in_the_environment_carries_every_request(server, monkeypatch):

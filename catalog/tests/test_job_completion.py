@@ -3,7 +3,14 @@
 import pytest
 
 from catalog.models import Author, Book, Download, Series
-from catalog.tests.fakes import goodreads_series_page, google_volume, mam_item, openlibrary_works
+from catalog.tests.fakes import (
+    goodreads_series_page,
+    google_volume,
+    mam_item,
+    openlibrary_doc,
+    openlibrary_search,
+    openlibrary_works,
+)
 from scheduling.models import FailedAttempt, Task
 from scheduling.runner import run_task
 
@@ -183,6 +190,35 @@ def test_google_books_is_the_fallback_when_open_library_is_down(mam, google, ope
     task = run_task("author_completion", Task.CLI)
     assert task.status == Task.COMPLETED
     assert Book.objects.get().title == "The Lathe of Heaven"
+
+
+@pytest.fixture
+def translated_le_guin(le_guin, openlibrary):
+    """works.json as Open Library sends it: translations listed as works, with no language."""
+    openlibrary.clear()
+    titles = ["A Wizard of Earthsea", "Un mago de Terramar", "Yerdeniz Büyücüsü", "Tehanu"]
+    openlibrary.expect_request("/authors/OL26320A/works.json").respond_with_json(
+        openlibrary_works(titles)
+    )
+    openlibrary.expect_request("/search.json").respond_with_json(
+        openlibrary_search(
+            [
+                openlibrary_doc("/works/OL0W", titles[0], ["eng", "spa"], ["Un mago de Terramar"]),
+                openlibrary_doc("/works/OL2W", titles[2], ["tur"]),
+                openlibrary_doc("/works/OL3W", titles[3], ["eng"]),
+            ]
+        )
+    )
+    return le_guin
+
+
+def test_translations_of_an_authors_works_are_not_wanted(translated_le_guin, mam, settings):
+    settings.DOWNLOAD_DRY_RUN = True
+    task = run_task("author_completion", Task.CLI)
+    assert task.status == Task.COMPLETED, task.error_message
+    assert list(Book.objects.filter(status=Book.WANTED).values_list("title", flat=True)) == [
+        "Tehanu"
+    ]
 
 
 def test_a_second_author_run_adds_nothing(le_guin, mam, settings):

@@ -31,7 +31,7 @@ from catalog.tests.fakes.hardcover import (
     hardcover_edition,
 )
 from catalog.tests.fakes.mam import NOW, FakeMam, days_ago, mam_account, mam_item, mam_page
-from catalog.tests.fakes.openlibrary import openlibrary_search, openlibrary_works
+from catalog.tests.fakes.openlibrary import openlibrary_doc, openlibrary_search, openlibrary_works
 from catalog.tests.fakes.torrents import bencode, torrent_file, torrent_info_hash
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "mam_account",
     "mam_item",
     "mam_page",
+    "openlibrary_doc",
     "openlibrary_search",
     "openlibrary_works",
     "react_element",

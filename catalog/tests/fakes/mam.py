@@ -127,14 +127,15 @@ def mam_account(
     return account
 
 
-def mam_page(items, total=None, start=0, perpage=25):
-    if not items and not total:
+def mam_page(items, found=None, start=0, perpage=25):
+    """One page of a search: `found` the hits of the whole search, `total` this page's rows."""
+    if not items and not found:
         return {"error": "Nothing returned, out of 0"}
     return {
         "perpage": perpage,
         "start": start,
-        "total": len(items) if total is None else total,
-        "found": len(items),
+        "total": len(items),
+        "found": len(items) if found is None else found,
         "data": items,
     }
 
@@ -185,7 +186,7 @@ class FakeMam:
         start = int(args.get("tor[startNumber]", 0))
         perpage = int(args.get("perpage", 25))
         body = mam_page(
-            items[start : start + perpage], total=len(items), start=start, perpage=perpage
+            items[start : start + perpage], found=len(items), start=start, perpage=perpage
         )
         return self._rotate(Response(json.dumps(body), content_type="application/json"))
 

@@ -1,4 +1,9 @@
-"""Open Library's search.json and works.json answers."""
+"""Open Library's search.json and works.json answers.
+
+As PROVIDERS.md says: works.json entries carry no language (a translation is a work of its
+own under its translated title); search.json docs carry `language` and the editions'
+titles (`alternative_title`).
+"""
 
 
 def openlibrary_works(titles, size=None, offset=0):
@@ -14,3 +19,13 @@ def openlibrary_works(titles, size=None, offset=0):
 
 def openlibrary_search(docs):
     return {"numFound": len(docs), "start": 0, "docs": docs}
+
+
+def openlibrary_doc(key, title, languages=(), alternative_titles=()):
+    """One search.json doc of a work: its languages (MARC codes) and its editions' titles."""
+    return {
+        "key": key,
+        "title": title,
+        "language": list(languages),
+        "alternative_title": [title, *alternative_titles],
+    }

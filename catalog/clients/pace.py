@@ -1,0 +1,165 @@
+"""One pace per host for the whole install: every client, thread and process shares it.
+
+A limiter per client (or per process) let two jobs, or the scheduler and a `runtask`,
+each keep to MAM's rate and so double it together. The pace of a host is one row: the
+earliest moment its next request may go. A request reserves the next free slot with one
+atomic statement (an upsert that moves the row on by one interval) and sleeps until its
+slot, so requests from every process are spaced by at least 1/rate, retries and
+redirects included. A refusal (429, a Retry-After) moves the row on for everyone.
+
+Where the row lives: all processes must see it. On PostgreSQL it is a table of the
+project's database, reached on a connection of its own in autocommit (a job's open
+transaction never holds it). On SQLite it is a small database file beside the project's
+(the site and the scheduler share that directory), so pacing never waits on the app's
+write lock. If the store cannot be reached, pacing carries on per process, and says so.
+"""
+
+import logging
+import sqlite3
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+TABLE = "http_host_pace"
+# Added to every interval: a request leaves its process and reaches the host a little
+# later or earlier than its slot (pyrate-limiter's buffer_ms is the same idea), and the
+# host counts arrivals, not our slots.
+JITTER_SECONDS = 0.05
+_local = threading.local()
+_fallback_lock = threading.Lock()
+_fallback = {}  # host -> next moment, when the shared store is out of reach
+
+
+def reserve(host, interval):
+    """The moment (time.time()) this request to host may go; the slot is taken."""
+    now = time.time()
+    try:
+        return _store().reserve(host, now, interval)
+    except Exception as error:  # a store we cannot reach must not stop the request
+        logger.warning("Shared rate limit unavailable (%s); pacing this process alone.", error)
+        _local.store = None
+        with _fallback_lock:
+            slot = max(_fallback.get(host, 0.0), now)
+            _fallback[host] = slot + interval
+        return slot
+
+
+def hold_off(host, until):
+    """No request to host before `until` (time.time()), from any process: it said no."""
+    try:
+        _store().hold_off(host, until)
+    except Exception as error:
+        logger.warning("Shared rate limit unavailable (%s).", error)
+        _local.store = None
+        with _fallback_lock:
+            _fallback[host] = max(_fallback.get(host, 0.0), until)
+
+
+def wait(host, interval, deadline=None):
+    """Sleep until this request's slot. deadline (time.monotonic()): give up past it."""
+    delay = reserve(host, interval + JITTER_SECONDS) - time.time()
+    if deadline is not None and time.monotonic() + delay > deadline:
+        raise TimeoutError(f"the rate limit of {host} would wait past the call's deadline")
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _store():
+    """This thread's store (connections are neither shared by threads nor forked)."""
+    import os
+
+    store = getattr(_local, "store", None)
+    if store is None or store.pid != os.getpid():
+        store = PostgresStore() if _on_postgres() else SqliteStore(sqlite_path())
+        _local.store = store
+    return store
+
+
+def _on_postgres():
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def sqlite_path():
+    """Beside the project's SQLite file; a temporary file for an in-memory database."""
+    name = str(settings.DATABASES["default"].get("NAME") or "")
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return Path(tempfile.gettempdir()) / "audiobook-http-pace.sqlite3"
+    return Path(name + "-pace")
+
+
+class SqliteStore:
+    RESERVE = (
+        f"INSERT INTO {TABLE} (host, next_at) VALUES (?, ?) ON CONFLICT(host) DO UPDATE "
+        f"SET next_at = max({TABLE}.next_at, ?) + ? RETURNING next_at"
+    )
+    HOLD = (
+        f"INSERT INTO {TABLE} (host, next_at) VALUES (?, ?) ON CONFLICT(host) DO UPDATE "
+        f"SET next_at = max({TABLE}.next_at, excluded.next_at)"
+    )
+
+    def __init__(self, path):
+        import os
+
+        self.pid = os.getpid()
+        self.connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+        try:
+            self.connection.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            pass  # another process is switching it at this moment: WAL stays once set
+        self.connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (host TEXT PRIMARY KEY, next_at REAL NOT NULL)"
+        )
+
+    def reserve(self, host, now, interval):
+        row = self.connection.execute(self.RESERVE, (host, now + interval, now, interval))
+        return row.fetchone()[0] - interval
+
+    def hold_off(self, host, until):
+        self.connection.execute(self.HOLD, (host, until))
+
+
+class PostgresStore:
+    RESERVE = (
+        f"INSERT INTO {TABLE} (host, next_at) VALUES (%s, %s) ON CONFLICT (host) DO UPDATE "
+        f"SET next_at = GREATEST({TABLE}.next_at, %s) + %s RETURNING next_at"
+    )
+    HOLD = (
+        f"INSERT INTO {TABLE} (host, next_at) VALUES (%s, %s) ON CONFLICT (host) DO UPDATE "
+        f"SET next_at = GREATEST({TABLE}.next_at, excluded.next_at)"
+    )
+
+    def __init__(self):
+        import os
+
+        import psycopg
+
+        self.pid = os.getpid()
+        db = settings.DATABASES["default"]
+        self.connection = psycopg.connect(
+            host=db.get("HOST") or None,
+            port=db.get("PORT") or None,
+            user=db.get("USER") or None,
+            password=db.get("PASSWORD") or None,
+            dbname=db["NAME"],
+            autocommit=True,
+            connect_timeout=10,
+        )
+        try:
+            self.connection.execute(
+                f"CREATE TABLE IF NOT EXISTS {TABLE} "
+                "(host TEXT PRIMARY KEY, next_at DOUBLE PRECISION NOT NULL)"
+            )
+        except psycopg.errors.UniqueViolation:
+            pass  # another process created it at the same moment
+
+    def reserve(self, host, now, interval):
+        row = self.connection.execute(self.RESERVE, (host, now + interval, now, interval))
+        return row.fetchone()[0] - interval
+
+    def hold_off(self, host, until):
+        self.connection.execute(self.HOLD, (host, until))

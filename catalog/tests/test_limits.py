@@ -1,0 +1,80 @@
+"""What a service may send us has limits: body size, time, depth."""
+
+import re
+import time
+
+import pytest
+from werkzeug import Response
+
+from catalog.clients.audnexus import AudnexusClient
+from catalog.clients.google_books import GoogleBooksClient
+from catalog.clients.http import BadResponse, ServiceUnavailable, build_session, call
+from catalog.clients.mam import MamClient
+from catalog.clients.openlibrary import OpenLibraryClient
+from catalog.clients.records import scrub
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.fixture
+def server(service_server):
+    return service_server()
+
+
+def test_a_body_past_the_cap_is_a_bad_response(server, settings):
+    settings.HTTP_MAX_BODY_BYTES = 1024 * 1024
+    server.expect_request("/big").respond_with_data(b"x" * (2 * 1024 * 1024))
+    with pytest.raises(BadResponse, match="larger than 1 MB"):
+        call("Svc", build_session(), "GET", server.url_for("/big"))
+
+
+def test_a_body_past_the_cap_without_a_length_is_cut_while_streaming(server, settings):
+    settings.HTTP_MAX_BODY_BYTES = 1024 * 1024
+    chunks = (b"x" * 65536 for _ in range(10_000))  # 650 MB if read whole
+    server.expect_request("/stream").respond_with_handler(lambda request: Response(chunks))
+    with pytest.raises(BadResponse, match="larger than 1 MB"):
+        call("Svc", build_session(), "GET", server.url_for("/stream"))
+
+
+def test_a_server_sending_a_byte_every_so_often_is_cut_off_at_the_calls_deadline(server, settings):
+    settings.HTTP_DEADLINE_SECONDS = 1.5
+    settings.HTTP_TIMEOUT_SECONDS = 5  # each byte comes well within the read timeout
+
+    def drip():
+        for _ in range(600):  # five minutes at this pace
+            time.sleep(0.5)
+            yield b"x"
+
+    server.expect_request("/drip").respond_with_handler(lambda request: Response(drip()))
+    with pytest.raises(ServiceUnavailable, match="no answer within 1.5s"):
+        call("Svc", build_session(), "GET", server.url_for("/drip"))
+
+
+def test_scrub_cleans_json_of_any_depth():
+    data = "a\x00b"
+    for _ in range(5000):  # deeper than Python's recursion limit
+        data = [data]
+    inner = scrub(data)
+    for _ in range(5000):
+        inner = inner[0]
+    assert inner == "ab"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fixture", "ask"),
+    [
+        ("mam", lambda: MamClient().search("dune")),
+        ("google", lambda: GoogleBooksClient().find_by_isbn("9780316129084")),
+        ("openlibrary", lambda: OpenLibraryClient().search("Dune")),
+        ("audnexus", lambda: AudnexusClient().book("B002V1OF70")),
+    ],
+)
+def test_json_nested_too_deep_is_a_bad_response_not_a_crash(request, settings, fixture, ask):
+    server = request.getfixturevalue(fixture)
+    server = server.server if hasattr(server, "install") else server
+    server.clear()
+    server.expect_request(re.compile(".*")).respond_with_data(DEEP, content_type="application/json")
+    settings.MAM_SESSION_ID = "session-one"
+    with pytest.raises(BadResponse):
+        ask()
