@@ -25,7 +25,7 @@ from django.db import (
 from django.db.utils import InterfaceError
 from django.utils import timezone
 
-from scheduling import notify, registry
+from scheduling import health, notify, registry
 from scheduling.models import FailedAttempt, Task, this_host
 from scheduling.redaction import redact
 
@@ -293,6 +293,10 @@ class RunContext:
     def _call(self, job):
         """Run the job function. Returns (status, error message)."""
         try:
+            # A service the job needs is not set up: nothing to try, nothing failed.
+            problem = health.job_setup_problem(job)
+            if problem:
+                raise SkipRun(f"Needs setup: {problem}")
             # Loaded inside the try: a dotted path that does not import must close the row
             # as failed, not leave it running with a live pid (nothing would free it).
             summary = job.load()(self)
