@@ -109,6 +109,10 @@ class Status:
         return self.check.service
 
     @property
+    def state_words(self):
+        return STATE_WORDS[self.state]
+
+    @property
     def needs_attention(self):
         return self.state in (NEEDS_SETUP, PROBLEM)
 
@@ -118,7 +122,7 @@ class Status:
 
     @property
     def testable(self):
-        return bool(self.check.probe) and self.state != NOT_USED
+        return bool(self.check.probe) and self.state not in (NOT_USED, NEEDS_SETUP)
 
     def as_json(self):
         return {
