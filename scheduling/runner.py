@@ -48,6 +48,14 @@ class SkipRun(Exception):  # noqa: N818 - it names what happens, not an error
     a session to renew): the run is recorded as skipped with this reason, not as failed."""
 
 
+class ServiceProblem(Exception):  # noqa: N818 - a kind of error, mixed into the clients' own
+    """A known reason a job could not do its work: a service refusing us, not set up, down.
+
+    Clients' errors mix it in (catalog.clients.http). The run still fails, with its
+    traceback in the Task row; runtask tells it in one line (the traceback with -v 2).
+    """
+
+
 def close_if_abandoned(name):
     """Close the job's running row as failed when its process is gone. Returns it or None."""
     for task in Task.objects.running().filter(task_name=name):
@@ -310,6 +318,7 @@ class RunContext:
         except Exception as exc:
             # The error itself first, in a line a person reads; the traceback below it.
             self.log.error("Failed: %s", redact(f"{type(exc).__name__}: {exc}"))
+            self.task.known_problem = isinstance(exc, ServiceProblem)  # for runtask, not stored
             return Task.FAILED, redact(f"{exc or type(exc).__name__}\n\n{traceback.format_exc()}")
         if summary:
             self.log.info("%s", summary)

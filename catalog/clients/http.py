@@ -20,6 +20,7 @@ from requests_ratelimiter import HostBucketFactory, LimiterAdapter
 from urllib3.util.retry import Retry
 
 from scheduling.redaction import redact
+from scheduling.runner import ServiceProblem
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
@@ -37,7 +38,7 @@ class ServiceError(Exception):
         super().__init__(redact(text))
 
 
-class ServiceUnavailable(ServiceError):
+class ServiceUnavailable(ServiceError, ServiceProblem):
     """Down, unreachable, timing out or answering 5xx: try again later."""
 
 
@@ -57,7 +58,7 @@ class BadResponse(ServiceError):
     permanent = True
 
 
-class AccessRefused(ServiceError):
+class AccessRefused(ServiceError, ServiceProblem):
     """Our credentials no longer work (a session, a login): nothing will until the user acts.
 
     A job reports it once for the run; it is never a failure of one item.
