@@ -47,6 +47,7 @@ from catalog.jobs.upcoming import Upcoming, release_day
 from catalog.languages import in_library_languages
 from catalog.library import BookIndex, NameCache, upsert_releases
 from catalog.models import Author, Book, Series
+from scheduling import health
 
 MAM_RESULTS = 25
 
@@ -300,7 +301,9 @@ def bibliography(author, openlibrary, google, run):
     """The author's real books, one title per work, cleaned of non-books and languages."""
     try:
         works = openlibrary_works(author, openlibrary)
+        health.record("openlibrary", True, "answered an author's works (author completion)")
     except ServiceError as error:
+        health.record("openlibrary", False, str(error))
         run.log.warning("Open Library failed for %s (%s); asking Google Books.", author.name, error)
         works = [(record.title, record.language) for record in google.search("", author.name)]
     seen, titles = set(), []
