@@ -1,0 +1,382 @@
+"""A realistic library for the README's screenshots and the fit-the-screen tests.
+
+Run with `manage.py shell -c "$(cat library_seed.py)"` (see conftest.library_site), not
+imported: real books, series and authors, downloads in every state, thirty days of history
+of the real jobs, and what the services last said. Long titles on purpose: the pages must
+wrap them, not scroll.
+"""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from catalog.clients import mam_session
+from catalog.models import Author, Book, Download, Genre, Release, Series, ServiceSession
+from scheduling.models import FailedAttempt, ServiceCheck, Task
+
+random.seed(7)
+now = timezone.now()
+sci_fi = Genre.objects.create(name="Science Fiction", mam_category_id=47, discovery_enabled=True)
+fantasy = Genre.objects.create(name="Fantasy", mam_category_id=41, discovery_enabled=True)
+Genre.objects.create(name="Mystery & Thriller", mam_category_id=57)
+
+LIBRARY = [
+    # author, series (monitored), narrator, genre, [(position, title, status)]
+    (
+        "James S. A. Corey",
+        "The Expanse",
+        "Jefferson Mays",
+        sci_fi,
+        [
+            ("1", "Leviathan Wakes", "owned"),
+            ("2", "Caliban's War", "owned"),
+            ("3", "Abaddon's Gate", "owned"),
+            ("4", "Cibola Burn", "owned"),
+            ("5", "Nemesis Games", "owned"),
+            ("6", "Babylon's Ashes", "downloading"),
+            ("7", "Persepolis Rising", "wanted"),
+            ("8", "Tiamat's Wrath", "wanted"),
+            ("9", "Leviathan Falls", "wanted"),
+        ],
+    ),
+    (
+        "N. K. Jemisin",
+        "The Broken Earth",
+        "Robin Miles",
+        fantasy,
+        [
+            ("1", "The Fifth Season", "owned"),
+            ("2", "The Obelisk Gate", "owned"),
+            ("3", "The Stone Sky", "downloading"),
+        ],
+    ),
+    (
+        "Martha Wells",
+        "The Murderbot Diaries",
+        "Kevin R. Free",
+        sci_fi,
+        [
+            ("1", "All Systems Red", "owned"),
+            ("2", "Artificial Condition", "owned"),
+            ("3", "Rogue Protocol", "owned"),
+            ("4", "Exit Strategy", "owned"),
+            ("5", "Network Effect", "owned"),
+            ("6", "Fugitive Telemetry", "wanted"),
+            ("7", "System Collapse", "wanted"),
+        ],
+    ),
+    (
+        "Becky Chambers",
+        "Wayfarers",
+        "Rachel Dulude",
+        sci_fi,
+        [
+            ("1", "The Long Way to a Small, Angry Planet", "owned"),
+            ("2", "A Closed and Common Orbit", "owned"),
+            ("3", "Record of a Spaceborn Few", "downloading"),
+            ("4", "The Galaxy, and the Ground Within", "wanted"),
+        ],
+    ),
+    (
+        "Brandon Sanderson",
+        "The Stormlight Archive",
+        "Michael Kramer, Kate Reading",
+        fantasy,
+        [
+            ("1", "The Way of Kings", "owned"),
+            ("2", "Words of Radiance", "owned"),
+            ("2.5", "Edgedancer", "ignored"),
+            ("3", "Oathbringer", "owned"),
+            ("4", "Rhythm of War", "owned"),
+            ("5", "Wind and Truth", "wanted"),
+        ],
+    ),
+    (
+        "Pierce Brown",
+        "Red Rising",
+        "Tim Gerard Reynolds",
+        sci_fi,
+        [
+            ("1", "Red Rising", "owned"),
+            ("2", "Golden Son", "owned"),
+            ("3", "Morning Star", "owned"),
+            ("4", "Iron Gold", "discovered"),
+        ],
+    ),
+    (
+        "Adrian Tchaikovsky",
+        "Children of Time",
+        "Mel Hudson",
+        sci_fi,
+        [
+            ("1", "Children of Time", "owned"),
+            ("2", "Children of Ruin", "discovered"),
+            ("3", "Children of Memory", "discovered"),
+        ],
+    ),
+]
+STANDALONE = [
+    ("Andy Weir", "Project Hail Mary", "Ray Porter", "owned"),
+    ("Emily St. John Mandel", "Sea of Tranquility", "John Lee", "discovered"),
+    ("Tamsyn Muir", "Gideon the Ninth", "Moira Quirk", "discovered"),
+    ("Susanna Clarke", "Piranesi", "Chiwetel Ejiofor", "owned"),
+    ("Kazuo Ishiguro", "Klara and the Sun", "Sura Siu", "ignored"),
+]
+ANNOUNCED = [
+    ("Martha Wells", "The Murderbot Diaries", "8", "Platform Decay", 34),
+    ("Pierce Brown", "Red Rising", "7", "Red God", 71),
+    ("Adrian Tchaikovsky", "Children of Time", "4", "Children of Strife", 12),
+]
+
+authors, series, books, mam_id = {}, {}, [], 40100
+for name, series_name, narrator, genre, entries in LIBRARY:
+    author = authors.setdefault(name, Author.objects.create(name=name, monitored=True))
+    shelf = series[series_name] = Series.objects.create(name=series_name, monitored=True)
+    for position, title, status in entries:
+        book = Book.objects.create(
+            title=title,
+            series=shelf,
+            series_position=position,
+            status=status,
+            narrators=narrator,
+            language="en",
+            source="series" if status != "owned" else "library",
+            description=f"Book {position} of {series_name}.",
+            runtime_minutes=random.randint(480, 2700),
+            date_added=now - timedelta(days=random.randint(1, 300)),
+        )
+        book.authors.add(author)
+        book.genres.add(genre)
+        books.append(book)
+for name, title, narrator, status in STANDALONE:
+    author = authors.setdefault(name, Author.objects.create(name=name))
+    book = Book.objects.create(
+        title=title,
+        status=status,
+        narrators=narrator,
+        language="en",
+        source="top10",
+        description="A standalone novel.",
+        date_added=now - timedelta(days=random.randint(1, 60)),
+    )
+    book.authors.add(author)
+    books.append(book)
+for name, series_name, position, title, days in ANNOUNCED:
+    book = Book.objects.create(
+        title=title,
+        series=series[series_name],
+        series_position=position,
+        status="announced",
+        release_date=(now + timedelta(days=days)).date(),
+        language="en",
+        source="series",
+    )
+    book.authors.add(authors[name])
+
+# Releases seen on MyAnonamouse, and the downloads sent for them.
+for book in books:
+    if book.status not in ("owned", "downloading", "wanted", "discovered"):
+        continue
+    if book.status == "wanted" and random.random() < 0.5:
+        continue
+    mam_id += random.randint(3, 400)
+    author = book.authors.first()
+    release = Release.objects.create(
+        mam_id=mam_id,
+        title=f"{book.title} (Unabridged)",
+        author_text=author.name,
+        narrator_text=book.narrators,
+        series_text=book.series.name if book.series else "",
+        series_position=book.series_position,
+        format=random.choice(["m4b", "m4b", "mp3"]),
+        size_bytes=random.randint(250, 1400) * 1_000_000,
+        seeders=random.randint(2, 90),
+        leechers=random.randint(0, 5),
+        times_snatched=random.randint(20, 2500),
+        language="en",
+        book=book,
+        added_at=now - timedelta(days=random.randint(1, 200)),
+    )
+    if book.status == "owned" and book.source != "library":
+        continue
+    if book.status == "owned":
+        continue
+    if book.status == "downloading":
+        Download.objects.create(
+            release=release,
+            book=book,
+            status=Download.SENT,
+            task_name="series_completion",
+            client_state="downloading",
+            progress=round(random.uniform(0.1, 0.9), 2),
+            seeders=release.seeders,
+            client_hash=f"{mam_id:040x}",
+            requested_at=now - timedelta(hours=random.randint(1, 20)),
+        )
+imported = [b for b in books if b.status == "owned"][:6]
+for number, book in enumerate(imported):
+    release = book.releases.first()
+    Download.objects.create(
+        release=release,
+        book=book,
+        status=Download.IMPORTED,
+        task_name="series_completion",
+        client_state="stalledUP",
+        progress=1,
+        ratio=round(1.2 + number / 3, 2),
+        client_hash=f"{release.mam_id:040x}",
+        import_path=f"/audiobooks/{book.title}",
+        requested_at=now - timedelta(days=number + 2),
+        completed_at=now - timedelta(days=number + 1),
+        imported_at=now - timedelta(days=number + 1),
+    )
+blocked = Book.objects.get(title="Record of a Spaceborn Few")
+Download.objects.filter(book=blocked).update(
+    status=Download.IMPORT_BLOCKED,
+    progress=1,
+    client_state="stalledUP",
+    error_message="No audio files in /downloads/Record of a Spaceborn Few (Unabridged): only "
+    "a .nfo and cover.jpg; check the torrent's files in qBittorrent",
+)
+
+# The MAM session, set in the admin (sealed), and what the services last said.
+mam_session.give("a-realistic-mam-id-value-for-the-screenshots", ServiceSession.ADMIN)
+CHECKS = [
+    ("mam", True, "the session works"),
+    ("qbittorrent", True, "logged in, qBittorrent v5.1.2, 812.4 GB free in /downloads"),
+    ("library", True, "2 folders readable; 1.6 TB free in /audiobooks"),
+    ("google_books", True, "answered the metadata refresh"),
+    ("goodreads", False, "Goodreads: refused (HTTP 403 from /book/isbn/9780316129084)"),
+    ("openlibrary", True, "answered an author's works (author completion)"),
+    ("audible", True, "answered the metadata refresh"),
+    ("audnexus", True, "answered the metadata refresh"),
+]
+for service, ok, summary in CHECKS:
+    moment = now - timedelta(hours=random.randint(1, 30))
+    ServiceCheck.objects.update_or_create(
+        service=service,
+        defaults={
+            "ok": ok,
+            "summary": summary,
+            "checked_at": moment,
+            "last_ok_at": moment if ok else moment - timedelta(days=3),
+            "last_problem_at": None if ok else moment,
+        },
+    )
+
+# Thirty days of the real jobs' history.
+DAILY = [
+    ("cleanup_old_tasks", 1, 0.6, "completed"),
+    ("mam_scraping", 2, 95.0, "completed"),
+    ("announced_releases", 6, 12.0, "completed"),
+]
+rows = []
+for day in range(30, 0, -1):
+    for name, hour, seconds, status in DAILY:
+        start = (now - timedelta(days=day)).replace(
+            hour=hour, minute=0, second=random.randint(0, 9)
+        )
+        items = random.randint(40, 220) if name == "mam_scraping" else random.randint(0, 4)
+        failed = name == "mam_scraping" and day in (9, 22)
+        rows.append(
+            Task(
+                task_name=name,
+                trigger="schedule",
+                status="failed" if failed else status,
+                scheduled_for=start.replace(second=0),
+                actual_start=start,
+                actual_end=start + timedelta(seconds=seconds * random.uniform(0.7, 1.6)),
+                duration_seconds=seconds * random.uniform(0.7, 1.6),
+                date_created=start,
+                items_total=items,
+                items_processed=items,
+                items_succeeded=items,
+                error_message="MyAnonamouse: HTTP 503 from /tor/js/loadSearchJSONbasic.php after 3 "
+                "tries: MyAnonamouse is down or overloaded; the next run tries again"
+                if failed
+                else "",
+            )
+        )
+    for hour in range(0, 24, 6):
+        start = (now - timedelta(days=day)).replace(hour=hour, minute=random.choice([0, 5, 10]))
+        rows.append(
+            Task(
+                task_name="download_monitor",
+                trigger="schedule",
+                status="completed",
+                scheduled_for=start.replace(second=0),
+                actual_start=start,
+                actual_end=start + timedelta(seconds=2),
+                duration_seconds=random.uniform(0.8, 3.5),
+                date_created=start,
+                items_total=4,
+                items_processed=4,
+                items_succeeded=4,
+            )
+        )
+for weeks in range(4, 0, -1):
+    start = (now - timedelta(weeks=weeks)).replace(hour=3, minute=0)
+    rows.append(
+        Task(
+            task_name="top10_discovery",
+            trigger="schedule",
+            status="completed",
+            actual_start=start,
+            actual_end=start + timedelta(minutes=3),
+            duration_seconds=182.0,
+            date_created=start,
+            items_total=20,
+            items_processed=20,
+            items_succeeded=18,
+            items_failed=2,
+        )
+    )
+    start = start.replace(hour=4, minute=30)
+    rows.append(
+        Task(
+            task_name="metadata_new_books",
+            trigger="schedule",
+            status="completed",
+            actual_start=start,
+            actual_end=start + timedelta(minutes=6),
+            duration_seconds=371.0,
+            date_created=start,
+            items_total=31,
+            items_processed=31,
+            items_succeeded=29,
+            items_failed=2,
+        )
+    )
+for name, day in (
+    ("metadata_full_refresh", 29),
+    ("series_completion", 28),
+    ("author_completion", 27),
+):
+    start = (now - timedelta(days=day)).replace(hour=4 if "metadata" in name else 3, minute=0)
+    rows.append(
+        Task(
+            task_name=name,
+            trigger="schedule",
+            status="completed",
+            actual_start=start,
+            actual_end=start + timedelta(minutes=24),
+            duration_seconds=1440.0,
+            date_created=start,
+            items_total=58,
+            items_processed=58,
+            items_succeeded=55,
+            items_failed=3,
+        )
+    )
+Task.objects.bulk_create(rows)
+failed_run = Task.objects.filter(task_name="metadata_new_books").order_by("-actual_start").first()
+for title in ("Sea of Tranquility", "Gideon the Ninth"):
+    FailedAttempt.record(
+        "metadata_new_books",
+        "book",
+        Book.objects.get(title=title).pk,
+        "Goodreads: refused (HTTP 403 from /book/isbn/): Goodreads is refusing us for now",
+        label=title,
+        task=failed_run,
+    )
