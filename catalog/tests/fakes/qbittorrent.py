@@ -35,6 +35,7 @@ class FakeQbittorrent:
     version: str = "4.5"  # or "5.2"
     save_path: str = "/downloads"
     free_space: int = 250_000_000_000  # sync/maindata's server_state.free_space_on_disk
+    password: str = PASSWORD  # change it to see a login refused
     torrents: dict = field(default_factory=dict)  # hash -> fields as 5.x names them
     files: dict = field(default_factory=dict)  # hash -> [(name, size)]
     requests: list = field(default_factory=list)  # paths asked, in order
@@ -151,7 +152,7 @@ class FakeQbittorrent:
         return 200, "application/json", json.dumps(body), []
 
     def _login(self, form):
-        if _one(form, "username") == USERNAME and _one(form, "password") == PASSWORD:
+        if _one(form, "username") == USERNAME and _one(form, "password") == self.password:
             return 200, "text/plain", "Ok.", [("Set-Cookie", f"SID={SID}; HttpOnly; path=/")]
         if self.new:
             return 401, "text/plain", "Unauthorized", []
