@@ -266,6 +266,44 @@ for service, ok, summary in CHECKS:
     )
 
 # Thirty days of the real jobs' history.
+MAM_DOWN = (
+    "MyAnonamouse: HTTP 503 from /tor/js/loadSearchJSONbasic.php after 3 tries: MyAnonamouse "
+    "is down or overloaded; the next run tries again\n\n"
+    "Traceback (most recent call last):\n"
+    '  File "/app/scheduling/runner.py", line 322, in _call\n'
+    "    summary = job.load()(self)\n"
+    '  File "/app/catalog/jobs/mam_guard.py", line 25, in guarded\n'
+    "    return job(run)\n"
+    '  File "/app/catalog/jobs/discovery.py", line 55, in mam_scraping\n'
+    "    for page in client.iter_search(added_since=since):\n"
+    '  File "/app/catalog/clients/http.py", line 181, in call\n'
+    "    raise ServiceUnavailable(service, message)\n"
+    "catalog.clients.http.ServiceUnavailable: MyAnonamouse: HTTP 503 from "
+    "/tor/js/loadSearchJSONbasic.php after 3 tries"
+)
+
+
+def mam_log(start, items, failed):
+    def at(seconds):
+        return (start + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S,000")
+
+    lines = [
+        f"{at(0)} INFO jobs.mam_scraping: Searching MyAnonamouse for releases added since "
+        f"{(start - timedelta(days=7)):%Y-%m-%d}"
+    ]
+    if failed:
+        lines.append(f"{at(31)} WARNING catalog.clients.http: MyAnonamouse answered 503; retrying")
+        lines.append(
+            f"{at(95)} ERROR jobs.mam_scraping: Failed: ServiceUnavailable: {MAM_DOWN[:60]}"
+        )
+    else:
+        lines.append(
+            f"{at(80)} INFO jobs.mam_scraping: {items} releases stored, "
+            f"{items // 9} linked to books in the library"
+        )
+    return "\n".join(lines)
+
+
 DAILY = [
     ("cleanup_old_tasks", 1, 0.6, "completed"),
     ("mam_scraping", 2, 95.0, "completed"),
@@ -292,10 +330,10 @@ for day in range(30, 0, -1):
                 items_total=items,
                 items_processed=items,
                 items_succeeded=items,
-                error_message="MyAnonamouse: HTTP 503 from /tor/js/loadSearchJSONbasic.php after 3 "
-                "tries: MyAnonamouse is down or overloaded; the next run tries again"
-                if failed
-                else "",
+                error_message=MAM_DOWN if failed else "",
+                log_output=mam_log(start, items, failed) if name == "mam_scraping" else "",
+                host="nas",
+                pid=random.randint(2000, 9000),
             )
         )
     for hour in range(0, 24, 6):
