@@ -19,23 +19,15 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from scheduling import health
+from scheduling.admin.display import ReadOnlyAdmin
 from scheduling.models import ServiceCheck
 
 README = Path(settings.BASE_DIR) / "README.md"
 
 
 @admin.register(ServiceCheck)
-class ServiceCheckAdmin(admin.ModelAdmin):
+class ServiceCheckAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """One page at the changelist URL; rows are written by health.record(), never by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

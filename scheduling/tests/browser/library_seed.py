@@ -21,116 +21,99 @@ sci_fi = Genre.objects.create(name="Science Fiction", mam_category_id=47, discov
 fantasy = Genre.objects.create(name="Fantasy", mam_category_id=41, discovery_enabled=True)
 Genre.objects.create(name="Mystery & Thriller", mam_category_id=57)
 
-LIBRARY = [
-    # author, series (monitored), narrator, genre, [(position, title, status)]
-    (
-        "James S. A. Corey",
-        "The Expanse",
-        "Jefferson Mays",
-        sci_fi,
-        [
-            ("1", "Leviathan Wakes", "owned"),
-            ("2", "Caliban's War", "owned"),
-            ("3", "Abaddon's Gate", "owned"),
-            ("4", "Cibola Burn", "owned"),
-            ("5", "Nemesis Games", "owned"),
-            ("6", "Babylon's Ashes", "downloading"),
-            ("7", "Persepolis Rising", "wanted"),
-            ("8", "Tiamat's Wrath", "wanted"),
-            ("9", "Leviathan Falls", "wanted"),
-        ],
-    ),
-    (
-        "N. K. Jemisin",
-        "The Broken Earth",
-        "Robin Miles",
-        fantasy,
-        [
-            ("1", "The Fifth Season", "owned"),
-            ("2", "The Obelisk Gate", "owned"),
-            ("3", "The Stone Sky", "downloading"),
-        ],
-    ),
-    (
-        "Martha Wells",
-        "The Murderbot Diaries",
-        "Kevin R. Free",
-        sci_fi,
-        [
-            ("1", "All Systems Red", "owned"),
-            ("2", "Artificial Condition", "owned"),
-            ("3", "Rogue Protocol", "owned"),
-            ("4", "Exit Strategy", "owned"),
-            ("5", "Network Effect", "owned"),
-            ("6", "Fugitive Telemetry", "wanted"),
-            ("7", "System Collapse", "wanted"),
-        ],
-    ),
-    (
-        "Becky Chambers",
-        "Wayfarers",
-        "Rachel Dulude",
-        sci_fi,
-        [
-            ("1", "The Long Way to a Small, Angry Planet", "owned"),
-            ("2", "A Closed and Common Orbit", "owned"),
-            ("3", "Record of a Spaceborn Few", "downloading"),
-            ("4", "The Galaxy, and the Ground Within", "wanted"),
-        ],
-    ),
-    (
-        "Brandon Sanderson",
-        "The Stormlight Archive",
-        "Michael Kramer, Kate Reading",
-        fantasy,
-        [
-            ("1", "The Way of Kings", "owned"),
-            ("2", "Words of Radiance", "owned"),
-            ("2.5", "Edgedancer", "ignored"),
-            ("3", "Oathbringer", "owned"),
-            ("4", "Rhythm of War", "owned"),
-            ("5", "Wind and Truth", "wanted"),
-        ],
-    ),
-    (
-        "Pierce Brown",
-        "Red Rising",
-        "Tim Gerard Reynolds",
-        sci_fi,
-        [
-            ("1", "Red Rising", "owned"),
-            ("2", "Golden Son", "owned"),
-            ("3", "Morning Star", "owned"),
-            ("4", "Iron Gold", "discovered"),
-        ],
-    ),
-    (
-        "Adrian Tchaikovsky",
-        "Children of Time",
-        "Mel Hudson",
-        sci_fi,
-        [
-            ("1", "Children of Time", "owned"),
-            ("2", "Children of Ruin", "discovered"),
-            ("3", "Children of Memory", "discovered"),
-        ],
-    ),
-]
-STANDALONE = [
-    ("Andy Weir", "Project Hail Mary", "Ray Porter", "owned"),
-    ("Emily St. John Mandel", "Sea of Tranquility", "John Lee", "discovered"),
-    ("Tamsyn Muir", "Gideon the Ninth", "Moira Quirk", "discovered"),
-    ("Susanna Clarke", "Piranesi", "Chiwetel Ejiofor", "owned"),
-    ("Kazuo Ishiguro", "Klara and the Sun", "Sura Siu", "ignored"),
-]
-ANNOUNCED = [
-    ("Martha Wells", "The Murderbot Diaries", "8", "Platform Decay", 34),
-    ("Pierce Brown", "Red Rising", "7", "Red God", 71),
-    ("Adrian Tchaikovsky", "Children of Time", "4", "Children of Strife", 12),
-]
+# An author and their series (all followed) with its narrator and genre; then its books:
+# position | title | status. Then books without a series, and announced ones.
+LIBRARY = """
+James S. A. Corey | The Expanse | Jefferson Mays | sf
+  1 | Leviathan Wakes | owned
+  2 | Caliban's War | owned
+  3 | Abaddon's Gate | owned
+  4 | Cibola Burn | owned
+  5 | Nemesis Games | owned
+  6 | Babylon's Ashes | downloading
+  7 | Persepolis Rising | wanted
+  8 | Tiamat's Wrath | wanted
+  9 | Leviathan Falls | wanted
+N. K. Jemisin | The Broken Earth | Robin Miles | fantasy
+  1 | The Fifth Season | owned
+  2 | The Obelisk Gate | owned
+  3 | The Stone Sky | downloading
+Martha Wells | The Murderbot Diaries | Kevin R. Free | sf
+  1 | All Systems Red | owned
+  2 | Artificial Condition | owned
+  3 | Rogue Protocol | owned
+  4 | Exit Strategy | owned
+  5 | Network Effect | owned
+  6 | Fugitive Telemetry | wanted
+  7 | System Collapse | wanted
+Becky Chambers | Wayfarers | Rachel Dulude | sf
+  1 | The Long Way to a Small, Angry Planet | owned
+  2 | A Closed and Common Orbit | owned
+  3 | Record of a Spaceborn Few | downloading
+  4 | The Galaxy, and the Ground Within | wanted
+Brandon Sanderson | The Stormlight Archive | Michael Kramer, Kate Reading | fantasy
+  1 | The Way of Kings | owned
+  2 | Words of Radiance | owned
+  2.5 | Edgedancer | ignored
+  3 | Oathbringer | owned
+  4 | Rhythm of War | owned
+  5 | Wind and Truth | wanted
+Pierce Brown | Red Rising | Tim Gerard Reynolds | sf
+  1 | Red Rising | owned
+  2 | Golden Son | owned
+  3 | Morning Star | owned
+  4 | Iron Gold | discovered
+Adrian Tchaikovsky | Children of Time | Mel Hudson | sf
+  1 | Children of Time | owned
+  2 | Children of Ruin | discovered
+  3 | Children of Memory | discovered
+"""
+STANDALONE = """
+Andy Weir | Project Hail Mary | Ray Porter | owned
+Emily St. John Mandel | Sea of Tranquility | John Lee | discovered
+Tamsyn Muir | Gideon the Ninth | Moira Quirk | discovered
+Susanna Clarke | Piranesi | Chiwetel Ejiofor | owned
+Kazuo Ishiguro | Klara and the Sun | Sura Siu | ignored
+"""
+ANNOUNCED = """
+Martha Wells | The Murderbot Diaries | 8 | Platform Decay | 34
+Pierce Brown | Red Rising | 7 | Red God | 71
+Adrian Tchaikovsky | Children of Time | 4 | Children of Strife | 12
+"""
+GENRES = {"sf": sci_fi, "fantasy": fantasy}
+
+
+def rows(text):
+    return [[cell.strip() for cell in line.split("|")] for line in text.strip().splitlines()]
+
+
+def grouped(text):
+    """[(author, series, narrator, genre, [(position, title, status)])]"""
+    groups = []
+    for line in text.strip().splitlines():
+        cells = [cell.strip() for cell in line.split("|")]
+        if line.startswith("  "):
+            groups[-1][4].append(tuple(cells))
+        else:
+            groups.append((*cells[:3], GENRES[cells[3]], []))
+    return groups
+
+
+def sent(release, status, hours, **fields):
+    """The download of `release` that series_completion sent `hours` ago."""
+    return Download.objects.create(
+        release=release,
+        book=release.book,
+        status=status,
+        task_name="series_completion",
+        client_hash=f"{release.mam_id:040x}",
+        requested_at=now - timedelta(hours=hours),
+        **fields,
+    )
+
 
 authors, series, books, mam_id = {}, {}, [], 40100
-for name, series_name, narrator, genre, entries in LIBRARY:
+for name, series_name, narrator, genre, entries in grouped(LIBRARY):
     author = authors.setdefault(name, Author.objects.create(name=name, monitored=True))
     shelf = series[series_name] = Series.objects.create(name=series_name, monitored=True)
     for position, title, status in entries:
@@ -149,7 +132,7 @@ for name, series_name, narrator, genre, entries in LIBRARY:
         book.authors.add(author)
         book.genres.add(genre)
         books.append(book)
-for name, title, narrator, status in STANDALONE:
+for name, title, narrator, status in rows(STANDALONE):
     author = authors.setdefault(name, Author.objects.create(name=name))
     book = Book.objects.create(
         title=title,
@@ -162,13 +145,13 @@ for name, title, narrator, status in STANDALONE:
     )
     book.authors.add(author)
     books.append(book)
-for name, series_name, position, title, days in ANNOUNCED:
+for name, series_name, position, title, days in rows(ANNOUNCED):
     book = Book.objects.create(
         title=title,
         series=series[series_name],
         series_position=position,
         status="announced",
-        release_date=(now + timedelta(days=days)).date(),
+        release_date=(now + timedelta(days=int(days))).date(),
         language="en",
         source="series",
     )
@@ -198,38 +181,27 @@ for book in books:
         book=book,
         added_at=now - timedelta(days=random.randint(1, 200)),
     )
-    if book.status == "owned" and book.source != "library":
-        continue
-    if book.status == "owned":
-        continue
     if book.status == "downloading":
-        Download.objects.create(
-            release=release,
-            book=book,
-            status=Download.SENT,
-            task_name="series_completion",
+        sent(
+            release,
+            Download.SENT,
+            hours=random.randint(1, 20),
             client_state="downloading",
             progress=round(random.uniform(0.1, 0.9), 2),
             seeders=release.seeders,
-            client_hash=f"{mam_id:040x}",
-            requested_at=now - timedelta(hours=random.randint(1, 20)),
         )
-imported = [b for b in books if b.status == "owned"][:6]
-for number, book in enumerate(imported):
-    release = book.releases.first()
-    Download.objects.create(
-        release=release,
-        book=book,
-        status=Download.IMPORTED,
-        task_name="series_completion",
+for number, book in enumerate([b for b in books if b.status == "owned"][:6]):
+    done = now - timedelta(days=number + 1)
+    sent(
+        book.releases.first(),
+        Download.IMPORTED,
+        hours=24 * (number + 2),
         client_state="stalledUP",
         progress=1,
         ratio=round(1.2 + number / 3, 2),
-        client_hash=f"{release.mam_id:040x}",
         import_path=f"/audiobooks/{book.title}",
-        requested_at=now - timedelta(days=number + 2),
-        completed_at=now - timedelta(days=number + 1),
-        imported_at=now - timedelta(days=number + 1),
+        completed_at=done,
+        imported_at=done,
     )
 blocked = Book.objects.get(title="Record of a Spaceborn Few")
 Download.objects.filter(book=blocked).update(
@@ -304,109 +276,61 @@ def mam_log(start, items, failed):
     return "\n".join(lines)
 
 
-DAILY = [
-    ("cleanup_old_tasks", 1, 0.6, "completed"),
-    ("mam_scraping", 2, 95.0, "completed"),
-    ("announced_releases", 6, 12.0, "completed"),
-]
+DAILY = [("cleanup_old_tasks", 1, 0.6), ("mam_scraping", 2, 95.0), ("announced_releases", 6, 12.0)]
+
+
+def run(name, start, seconds, items, failed_items=0, status="completed", **fields):
+    """A finished scheduled run of `name` that started at `start` and took `seconds`."""
+    return Task(
+        task_name=name,
+        trigger="schedule",
+        status=status,
+        scheduled_for=start.replace(second=0),
+        actual_start=start,
+        actual_end=start + timedelta(seconds=seconds),
+        duration_seconds=seconds,
+        date_created=start,
+        items_total=items,
+        items_processed=items,
+        items_succeeded=items - failed_items,
+        items_failed=failed_items,
+        host="nas",
+        pid=random.randint(2000, 9000),
+        **fields,
+    )
+
+
 rows = []
 for day in range(30, 0, -1):
-    for name, hour, seconds, status in DAILY:
-        start = (now - timedelta(days=day)).replace(
-            hour=hour, minute=0, second=random.randint(0, 9)
-        )
+    for name, hour, seconds in DAILY:
+        start = (now - timedelta(days=day)).replace(hour=hour, minute=0, second=day % 7)
         items = random.randint(40, 220) if name == "mam_scraping" else random.randint(0, 4)
         failed = name == "mam_scraping" and day in (9, 22)
         rows.append(
-            Task(
-                task_name=name,
-                trigger="schedule",
-                status="failed" if failed else status,
-                scheduled_for=start.replace(second=0),
-                actual_start=start,
-                actual_end=start + timedelta(seconds=seconds * random.uniform(0.7, 1.6)),
-                duration_seconds=seconds * random.uniform(0.7, 1.6),
-                date_created=start,
-                items_total=items,
-                items_processed=items,
-                items_succeeded=items,
+            run(
+                name,
+                start,
+                seconds * random.uniform(0.7, 1.6),
+                items,
+                status="failed" if failed else "completed",
                 error_message=MAM_DOWN if failed else "",
                 log_output=mam_log(start, items, failed) if name == "mam_scraping" else "",
-                host="nas",
-                pid=random.randint(2000, 9000),
             )
         )
     for hour in range(0, 24, 6):
         start = (now - timedelta(days=day)).replace(hour=hour, minute=random.choice([0, 5, 10]))
-        rows.append(
-            Task(
-                task_name="download_monitor",
-                trigger="schedule",
-                status="completed",
-                scheduled_for=start.replace(second=0),
-                actual_start=start,
-                actual_end=start + timedelta(seconds=2),
-                duration_seconds=random.uniform(0.8, 3.5),
-                date_created=start,
-                items_total=4,
-                items_processed=4,
-                items_succeeded=4,
-            )
-        )
+        rows.append(run("download_monitor", start, random.uniform(0.8, 3.5), 4))
 for weeks in range(4, 0, -1):
     start = (now - timedelta(weeks=weeks)).replace(hour=3, minute=0)
-    rows.append(
-        Task(
-            task_name="top10_discovery",
-            trigger="schedule",
-            status="completed",
-            actual_start=start,
-            actual_end=start + timedelta(minutes=3),
-            duration_seconds=182.0,
-            date_created=start,
-            items_total=20,
-            items_processed=20,
-            items_succeeded=18,
-            items_failed=2,
-        )
-    )
-    start = start.replace(hour=4, minute=30)
-    rows.append(
-        Task(
-            task_name="metadata_new_books",
-            trigger="schedule",
-            status="completed",
-            actual_start=start,
-            actual_end=start + timedelta(minutes=6),
-            duration_seconds=371.0,
-            date_created=start,
-            items_total=31,
-            items_processed=31,
-            items_succeeded=29,
-            items_failed=2,
-        )
-    )
+    rows.append(run("top10_discovery", start, 182.0, 20, failed_items=2))
+    rows.append(run("metadata_new_books", start.replace(hour=4, minute=30), 371.0, 31, 2))
 for name, day in (
     ("metadata_full_refresh", 29),
     ("series_completion", 28),
     ("author_completion", 27),
 ):
     start = (now - timedelta(days=day)).replace(hour=4 if "metadata" in name else 3, minute=0)
-    rows.append(
-        Task(
-            task_name=name,
-            trigger="schedule",
-            status="completed",
-            actual_start=start,
-            actual_end=start + timedelta(minutes=24),
-            duration_seconds=1440.0,
-            date_created=start,
-            items_total=58,
-            items_processed=58,
-            items_succeeded=55,
-            items_failed=3,
-        )
-    )
+    rows.append(run(name, start, 1440.0, 58, failed_items=3))
 Task.objects.bulk_create(rows)
 failed_run = Task.objects.filter(task_name="metadata_new_books").order_by("-actual_start").first()
 for title in ("Sea of Tranquility", "Gideon the Ninth"):
