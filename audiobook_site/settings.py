@@ -243,6 +243,15 @@ AUDIOBOOKSHELF_TOKEN = env.text("AUDIOBOOKSHELF_TOKEN", "")
 # them): a function (request) -> HTML or "".
 JOBS_PAGE_PANELS = ["catalog.admin.account.jobs_page_panel"]
 
+# --- Health, the dashboard and /api/status (see README "Health and status") ---------------
+# The dependencies of catalog, by dotted path to a list of scheduling.health.Check (the
+# database, the scheduler and notifications are built in).
+HEALTH_CHECKS = ["catalog.health.CHECKS"]
+# Panels of the admin's index (the dashboard) after what needs attention: (request) -> HTML.
+DASHBOARD_PANELS = ["catalog.dashboard.library_panel"]
+# What /api/status adds to health and jobs: {"key": dotted path to a () -> JSON-able value}.
+STATUS_SECTIONS = {"library": "catalog.dashboard.library_counts"}
+
 # --- Notifications (Apprise URLs; see README "Notifications") -----------------------------
 
 NOTIFY_URLS = env.url_list("NOTIFY_URLS", "")

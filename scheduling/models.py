@@ -6,9 +6,13 @@
   written by the admin and the shell commands, applied by the running scheduler.
 - SchedulerProcess: each runscheduler's heartbeat, so the admin and /healthz can tell
   whether a scheduler is alive.
+- ServiceCheck: the latest state of each dependency (scheduling.health).
+- ApiKey: the keys that open /api/status to a dashboard (Homepage, Home Assistant, ...).
 """
 
+import hashlib
 import os
+import secrets
 import socket
 from datetime import timedelta
 
@@ -345,7 +349,57 @@ class ServiceCheck(models.Model):
 
     class Meta:
         ordering = ["service"]
+        verbose_name = "service health"
+        verbose_name_plural = "health"
 
     def __str__(self):
         state = {True: "ok", False: "problem", None: "unknown"}[self.ok]
         return f"{self.service}: {state}"
+
+
+class ApiKey(models.Model):
+    """A key that opens the read-only /api/status to one dashboard.
+
+    Only its SHA-256 is stored (the key is 256 random bits, so a plain hash is enough; a slow
+    password hash would only slow each dashboard poll): the key itself is shown once, when
+    staff create it, and can never be read back.
+    """
+
+    PREFIX = "abs_"
+    LAST_USED_EVERY = timedelta(minutes=1)  # a dashboard polling each second: one write a minute
+
+    name = models.CharField(max_length=100, help_text='Who uses it, e.g. "Homepage".')
+    prefix = models.CharField(
+        max_length=16, editable=False, help_text="The key's first characters, to tell keys apart."
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def digest(key):
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def generate(self):
+        """Give this (unsaved) row a new key; returns the key, which is not kept."""
+        key = self.PREFIX + secrets.token_urlsafe(32)
+        self.prefix, self.key_hash = key[:10], self.digest(key)
+        return key
+
+    @classmethod
+    def find(cls, key):
+        """The row of `key`, marked as used, or None."""
+        if not key or len(key) > 200:
+            return None
+        row = cls.objects.filter(key_hash=cls.digest(key)).first()
+        now = timezone.now()
+        if row and (row.last_used_at is None or now - row.last_used_at > cls.LAST_USED_EVERY):
+            cls.objects.filter(pk=row.pk).update(last_used_at=now)
+        return row

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from scheduling import registry
+from scheduling import health, registry
 from scheduling.cron import describe
 from scheduling.host import schedule_of, trigger_of
 from scheduling.models import JobControl, Task
@@ -27,6 +27,7 @@ class JobOverview:
     last_run: Task | None = None
     recent: list = field(default_factory=list)
     next_runs: list[datetime] = field(default_factory=list)
+    setup_problem: str | None = None  # what to set before it can run (scheduling.health)
 
     @property
     def name(self):
@@ -62,6 +63,7 @@ class JobOverview:
             "enabled": self.enabled,
             "paused": self.paused,
             "running": self.running is not None,
+            "needs_setup": self.setup_problem,
             "last_run": None
             if last is None
             else {
@@ -90,6 +92,7 @@ def job_overviews(next_count=1, jobs=None):
     jobs = jobs or registry.all_jobs()
     controls = {c.name: c for c in JobControl.objects.filter(name__in=[j.name for j in jobs])}
     running = {t.task_name: t for t in Task.objects.running()}
+    problems = health.setup_problems(need for job in jobs for need in job.needs)
     rows = []
     for job in jobs:
         control = controls.get(job.name)
@@ -107,6 +110,7 @@ def job_overviews(next_count=1, jobs=None):
             running.get(job.name),
             recent[0] if recent else None,
             recent,
+            setup_problem=health.job_setup_problem(job, problems),
         )
         if job.enabled and not row.paused:
             row.next_runs = next_fire_times(schedule, next_count)

@@ -22,6 +22,10 @@ class Job:
     misfire_grace: timedelta
     description: str = ""
     schedule: str = ""  # for EXTRA_JOBS, which have no TASK_*_TIME setting
+    # The health checks (scheduling.health) whose setup the job cannot run without: while one
+    # says what to set, a run is recorded as skipped with that reason, and the jobs page
+    # shows "needs setup".
+    needs: tuple = ()
 
     @property
     def enabled(self):
@@ -47,6 +51,7 @@ JOBS = [
         "ENABLE_MAM_SCRAPING",
         misfire_grace=6 * HOURS,
         description="Stores new audiobook torrents as releases and links them to books.",
+        needs=("mam",),
     ),
     Job(
         "top10_discovery",
@@ -56,6 +61,7 @@ JOBS = [
         "ENABLE_TOP10_DISCOVERY",
         misfire_grace=24 * HOURS,
         description="Takes each discovery genre's ten most-snatched releases of the week.",
+        needs=("mam",),
     ),
     Job(
         "metadata_full_refresh",
@@ -83,6 +89,7 @@ JOBS = [
         "ENABLE_SERIES_COMPLETION",
         misfire_grace=48 * HOURS,
         description="Finds and downloads the books missing from monitored series.",
+        needs=("mam", "qbittorrent"),
     ),
     Job(
         "author_completion",
@@ -92,6 +99,7 @@ JOBS = [
         "ENABLE_AUTHOR_COMPLETION",
         misfire_grace=48 * HOURS,
         description="Finds and downloads the books missing from monitored authors.",
+        needs=("mam", "qbittorrent"),
     ),
     Job(
         "cleanup_old_tasks",
@@ -111,6 +119,7 @@ JOBS = [
         misfire_grace=timedelta(minutes=10),
         description="Imports finished downloads into the library; fails, blocklists and "
         "re-wants the dead ones.",
+        needs=("qbittorrent",),
     ),
     Job(
         "announced_releases",
@@ -120,6 +129,7 @@ JOBS = [
         "ENABLE_ANNOUNCED_RELEASES",
         misfire_grace=12 * HOURS,
         description="Searches and sends the announced books whose release date has come.",
+        needs=("mam", "qbittorrent"),
     ),
 ]
 

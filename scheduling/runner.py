@@ -26,7 +26,7 @@ from django.db import (
 from django.db.utils import InterfaceError
 from django.utils import timezone
 
-from scheduling import notify, registry
+from scheduling import health, notify, registry
 from scheduling.models import FailedAttempt, Task, this_host
 from scheduling.redaction import redact
 
@@ -47,6 +47,14 @@ class Cancelled(Exception):
 class SkipRun(Exception):  # noqa: N818 - it names what happens, not an error
     """Raised by a job that cannot do anything useful now (a service not configured,
     a session to renew): the run is recorded as skipped with this reason, not as failed."""
+
+
+class ServiceProblem(Exception):  # noqa: N818 - a kind of error, mixed into the clients' own
+    """A known reason a job could not do its work: a service refusing us, not set up, down.
+
+    Clients' errors mix it in (catalog.clients.http). The run still fails, with its
+    traceback in the Task row; runtask tells it in one line (the traceback with -v 2).
+    """
 
 
 def close_if_abandoned(name):
@@ -307,6 +315,10 @@ class RunContext:
     def _call(self, job):
         """Run the job function. Returns (status, error message)."""
         try:
+            # A service the job needs is not set up: nothing to try, nothing failed.
+            problem = health.job_setup_problem(job)
+            if problem:
+                raise SkipRun(f"Needs setup: {problem}")
             # Loaded inside the try: a dotted path that does not import must close the row
             # as failed, not leave it running with a live pid (nothing would free it).
             summary = job.load()(self)
@@ -320,6 +332,7 @@ class RunContext:
         except Exception as exc:
             # The error itself first, in a line a person reads; the traceback below it.
             self.log.error("Failed: %s", redact(f"{type(exc).__name__}: {exc}"))
+            self.task.known_problem = isinstance(exc, ServiceProblem)  # for runtask, not stored
             return Task.FAILED, redact(f"{exc or type(exc).__name__}\n\n{traceback.format_exc()}")
         if summary:
             self.log.info("%s", summary)

@@ -12,19 +12,11 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from catalog.models import AnnouncedBook, Book
+from scheduling.admin.display import ReadOnlyAdmin
 
 
 @admin.register(AnnouncedBook)
-class CalendarAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+class CalendarAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         today = timezone.localdate()
         books = (

@@ -34,11 +34,9 @@ class DownloadAdmin(LinksToTheBook, admin.ModelAdmin):
     list_display = [
         "book_link",
         "release_link",
-        "status",
-        "client_state",
+        "status_shown",
         "progress_shown",
-        "seeders",
-        "ratio_shown",
+        "seeding",
         "where_or_why",
         "requested_at",
     ]
@@ -55,7 +53,10 @@ class DownloadAdmin(LinksToTheBook, admin.ModelAdmin):
     @admin.display(description="Release")
     def release_link(self, obj):
         return format_html(
-            '<a href="{}">{}</a>', change_url(obj.release), Truncator(obj.release.title).chars(60)
+            '<a href="{}" title="{}">{}</a>',
+            change_url(obj.release),
+            obj.release.title,
+            Truncator(obj.release.title).chars(60),
         )
 
     @admin.display(description="Progress", ordering="progress")
@@ -65,15 +66,35 @@ class DownloadAdmin(LinksToTheBook, admin.ModelAdmin):
             '<progress max="100" value="{}" title="{}%"></progress> {}%', percent, percent, percent
         )
 
-    @admin.display(description="Ratio", ordering="ratio")
-    def ratio_shown(self, obj):
-        return "—" if obj.ratio is None else floatformat(obj.ratio, 2)
+    @admin.display(description="Status", ordering="status")
+    def status_shown(self, obj):
+        """Ours, and qBittorrent's state below it (one column: the list fits 1280 px)."""
+        if not obj.client_state:
+            return obj.get_status_display()
+        return format_html(
+            '{}<div class="help" title="qBittorrent\'s state">{}</div>',
+            obj.get_status_display(),
+            obj.client_state,
+        )
+
+    @admin.display(description="Seeders, ratio", ordering="ratio")
+    def seeding(self, obj):
+        seeders = "—" if obj.seeders is None else obj.seeders
+        ratio = "—" if obj.ratio is None else floatformat(obj.ratio, 2)
+        return format_html(
+            '<span title="seeders seen">{}</span> · <span title="upload ratio">{}</span>',
+            seeders,
+            ratio,
+        )
 
     @admin.display(description="Import path or reason")
     def where_or_why(self, obj):
         if obj.import_path:
             return obj.import_path
-        return Truncator(obj.error_message.split("\n", 1)[0]).chars(120) or "—"
+        first = obj.error_message.split("\n", 1)[0]
+        if not first:
+            return "—"
+        return format_html('<span title="{}">{}</span>', first, Truncator(first).chars(120))
 
     @admin.action(description="Retry import (after fixing what blocked it)", permissions=["change"])
     def retry_import(self, request, queryset):

@@ -26,6 +26,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from catalog.clients import pace
 from scheduling.redaction import redact
+from scheduling.runner import ServiceProblem
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 BACKOFF_SECONDS = 1  # the first retry waits this long, each next one twice as long
@@ -47,7 +48,7 @@ class ServiceError(Exception):
         super().__init__(redact(text))
 
 
-class ServiceUnavailable(ServiceError):
+class ServiceUnavailable(ServiceError, ServiceProblem):
     """Down, unreachable, timing out or answering 5xx: try again later."""
 
 
@@ -67,7 +68,7 @@ class BadResponse(ServiceError):
     permanent = True
 
 
-class AccessRefused(ServiceError):
+class AccessRefused(ServiceError, ServiceProblem):
     """Our credentials no longer work (a session, a login): nothing will until the user acts.
 
     A job reports it once for the run; it is never a failure of one item.

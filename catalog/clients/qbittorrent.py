@@ -76,6 +76,16 @@ class TorrentClient:
         """The client's version; a clear ServiceError when it is missing or refuses us."""
         return self._call(lambda: self.client.app.version)
 
+    def server_facts(self):
+        """The default save path and, where the Web API tells it (sync/maindata's
+        server_state), the free space of its disk: {"save_path", "free_space_on_disk"}."""
+        save_path = self._call(lambda: self.client.app.default_save_path)
+        state = self._call(self.client.sync_maindata).get("server_state") or {}
+        free = _number(state.get("free_space_on_disk"), int, None)
+        # -1 (or nothing) until qBittorrent has measured it, a while after it starts.
+        known = free if free is not None and free >= 0 else None
+        return {"save_path": str(save_path), "free_space_on_disk": known}
+
     def add_torrent(self, torrent, category=None, tags=(), paused=False):
         """Add .torrent bytes; returns its info hash."""
         digest = info_hash(torrent)

@@ -48,6 +48,7 @@ from catalog.languages import in_library_languages
 from catalog.library import BookIndex, NameCache
 from catalog.models import Author, Book, Series
 from catalog.normalize import normalize_title
+from scheduling import health
 
 MAM_RESULTS = 25
 
@@ -330,7 +331,9 @@ def bibliography(author, openlibrary, google, run):
     and translations of the books the library has."""
     try:
         works = openlibrary_works(author, openlibrary)
+        health.record("openlibrary", True, "answered an author's works (author completion)")
     except ServiceError as error:
+        health.record("openlibrary", False, str(error))
         run.log.warning("Open Library failed for %s (%s); asking Google Books.", author.name, error)
         works = [(record.title, record.language, []) for record in google.search("", author.name)]
     translations = translated_titles(works, author)

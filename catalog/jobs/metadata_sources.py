@@ -81,11 +81,13 @@ class Sources:
         return all(provider.down for provider in self.all)
 
     def record_health(self):
-        """The audiobook sources' state for the dashboard (from the job's own thread: the
+        """The sources' state for the dashboard (from the job's own thread: the
         lookup threads do not touch the database)."""
         for service, provider in (
             ("audible", self.audible),
             ("audnexus", self.audnexus),
+            ("google_books", self.google),
+            ("goodreads", self.goodreads),
             ("hardcover", self.hardcover),
         ):
             if provider is not None and provider.asked:

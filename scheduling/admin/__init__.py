@@ -14,7 +14,13 @@ request runs a job. Pause, resume, run now and cancel need scheduling.control_jo
 from django.contrib import admin
 from django_apscheduler.models import DjangoJob, DjangoJobExecution
 
-from scheduling.admin import failures, history, jobs  # noqa: F401  (each registers its pages)
+from scheduling.admin import (  # noqa: F401  (each registers its pages)
+    api_keys,
+    failures,
+    health,
+    history,
+    jobs,
+)
 
 # django-apscheduler's own admin runs "run now" jobs inside the web request and keeps
 # per-request state on the shared ModelAdmin; the jobs page replaces it.

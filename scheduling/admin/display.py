@@ -155,3 +155,17 @@ def chart_runs(task_name):
             :CHART_RUNS
         ]
     ]
+
+
+class ReadOnlyAdmin:
+    """A ModelAdmin mixin for a page that shows what the site recorded: staff may look,
+    never add, change or delete (the index then says "View")."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

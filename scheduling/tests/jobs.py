@@ -62,6 +62,14 @@ def skips(run):
     raise SkipRun("nothing to do: NOTHING_PATH is not set")
 
 
+def refused(run):
+    """Meets a service that refuses us: a known problem, told in one line."""
+    from scheduling.runner import ServiceProblem
+
+    run.succeeded("refused", 1)
+    raise ServiceProblem("Example service refused the login: check EXAMPLE_PASSWORD")
+
+
 def notifies(run):
     """Three items worth telling the user about, one message's worth."""
     for number in range(3):
@@ -92,6 +100,7 @@ JOBS = [
     _job("helped"),
     _job("skips"),
     _job("notifies"),
+    _job("refused"),
     # Its function does not exist (a typo in a dotted path, a plugin not installed).
     _job("missing", func="no_such_function"),
     # Switched off: FEATURE_FLAGS has no such flag, and a flag it lacks reads as off.

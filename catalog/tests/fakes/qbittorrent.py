@@ -34,6 +34,8 @@ MAX_ETA = 8640000
 class FakeQbittorrent:
     version: str = "4.5"  # or "5.2"
     save_path: str = "/downloads"
+    free_space: int = 250_000_000_000  # sync/maindata's server_state.free_space_on_disk
+    password: str = PASSWORD  # change it to see a login refused
     torrents: dict = field(default_factory=dict)  # hash -> fields as 5.x names them
     files: dict = field(default_factory=dict)  # hash -> [(name, size)]
     requests: list = field(default_factory=list)  # paths asked, in order
@@ -129,6 +131,8 @@ class FakeQbittorrent:
             route = {
                 "/api/v2/app/version": lambda: _text("v5.2.0" if self.new else "v4.5.2"),
                 "/api/v2/app/webapiVersion": lambda: _text("2.15.1" if self.new else "2.8.19"),
+                "/api/v2/app/defaultSavePath": lambda: _text(self.save_path),
+                "/api/v2/sync/maindata": self._maindata,
                 "/api/v2/torrents/add": lambda: self._add(form, uploads),
                 "/api/v2/torrents/info": lambda: self._info(form),
                 "/api/v2/torrents/files": lambda: self._files(form),
@@ -142,8 +146,13 @@ class FakeQbittorrent:
     def new(self):
         return self.version.startswith("5")
 
+    def _maindata(self):
+        state = {"free_space_on_disk": self.free_space, "connection_status": "connected"}
+        body = {"rid": 1, "full_update": True, "torrents": self.torrents, "server_state": state}
+        return 200, "application/json", json.dumps(body), []
+
     def _login(self, form):
-        if _one(form, "username") == USERNAME and _one(form, "password") == PASSWORD:
+        if _one(form, "username") == USERNAME and _one(form, "password") == self.password:
             return 200, "text/plain", "Ok.", [("Set-Cookie", f"SID={SID}; HttpOnly; path=/")]
         if self.new:
             return 401, "text/plain", "Unauthorized", []

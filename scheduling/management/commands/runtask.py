@@ -9,13 +9,14 @@ from scheduling import registry, runner
 from scheduling.models import Task
 from scheduling.redaction import redact
 
-EXIT_FAILED, EXIT_UNKNOWN, EXIT_ALREADY_RUNNING, EXIT_DISABLED = 1, 2, 3, 4
+EXIT_FAILED, EXIT_UNKNOWN, EXIT_ALREADY_RUNNING, EXIT_DISABLED, EXIT_SKIPPED = 1, 2, 3, 4, 5
 
 
 class Command(BaseCommand):
     help = (
         "Run one job now in the foreground. Exit status: 0 completed, 1 failed or cancelled, "
-        "2 unknown job, 3 already running, 4 disabled (use --force)."
+        "2 unknown job, 3 already running, 4 disabled (use --force), 5 skipped (a service it "
+        "needs is not set up, or refuses the session)."
     )
 
     def add_arguments(self, parser):
@@ -44,11 +45,14 @@ class Command(BaseCommand):
         task = self._run(job)
         self._end_progress_line()
         if task.status == Task.SKIPPED:
-            raise CommandError(task.error_message, returncode=EXIT_ALREADY_RUNNING)
+            running = task.error_message.startswith(f"Skipped: {job.name} is already running")
+            raise CommandError(
+                task.error_message, returncode=EXIT_ALREADY_RUNNING if running else EXIT_SKIPPED
+            )
         self.stdout.write(self._summary(task))
         if task.status != Task.COMPLETED:
             if task.error_message:
-                self.stderr.write(task.error_message.rstrip())
+                self.stderr.write(self._error(task, options["verbosity"]))
             raise CommandError(f"{job.name} {task.status}.", returncode=EXIT_FAILED)
 
     def _run(self, job):
@@ -105,6 +109,16 @@ class Command(BaseCommand):
     def _end_progress_line(self):
         if self._last_print and sys.stdout.isatty():
             self.stdout.write("")
+
+    @staticmethod
+    def _error(task, verbosity):
+        """A known problem (a service refusing us, down, not set up) in one line; anything
+        else, or -v 2, with its traceback."""
+        text = task.error_message.rstrip()
+        if verbosity >= 2 or not getattr(task, "known_problem", False):
+            return text
+        first = text.splitlines()[0]
+        return f"{first}\n(The traceback is kept in task #{task.pk}; -v 2 prints it.)"
 
     @staticmethod
     def _summary(task):

@@ -130,16 +130,11 @@ class Site:
         return rows[0] if rows else None
 
 
-@pytest.fixture(scope="module")
-def site(chromium_path, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("browser")
+def start_site(tmp, env, seed):
+    """A migrated database with the superuser and `seed` (Python for `manage.py shell`),
+    runserver and runscheduler on it. -> Site; stop_site() ends it."""
     db = ProcessDatabase(tmp)
-    env = {
-        **db.env,
-        "DEBUG": "true",  # runserver serves the static files
-        "SLEEPY_ITEMS": "40",
-        "SLEEPY_SECONDS": "0.25",
-    }
+    env = {**db.env, "DEBUG": "true", **env}  # DEBUG: runserver serves the static files
     manage(
         "createsuperuser",
         "--no-input",
@@ -148,19 +143,76 @@ def site(chromium_path, tmp_path_factory):
         env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
         check=True,
     )
-    manage("shell", "-c", SEED, env=env, check=True)
+    manage("shell", "-c", seed, env=env, check=True)
     port = _free_port()
     server = Process("runserver", "--noreload", f"127.0.0.1:{port}", env=env, log_dir=tmp)
     scheduler = Process("runscheduler", env=env, log_dir=tmp)
+    site = Site(f"http://127.0.0.1:{port}", db, server, scheduler)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: _answers(f"{url}/healthz"), 60, "runserver to answer")
+        wait_until(lambda: _answers(f"{site.url}/healthz"), 60, "runserver to answer")
         scheduler.wait_for_output("Leader", timeout=60)
-        yield Site(url, db, server, scheduler)
-    finally:
-        scheduler.stop(timeout=20)
-        server.stop(timeout=10)
-        db.drop()
+    except BaseException:
+        stop_site(site)
+        raise
+    return site
+
+
+def stop_site(site):
+    site.scheduler.stop(timeout=20)
+    site.server.stop(timeout=10)
+    site.db.drop()
+
+
+@pytest.fixture(scope="module")
+def site(chromium_path, tmp_path_factory):
+    """The test jobs (tick, sleepy, boom...) and a small catalog: for driving the console."""
+    env = {"SLEEPY_ITEMS": "40", "SLEEPY_SECONDS": "0.25"}
+    site = start_site(tmp_path_factory.mktemp("browser"), env, SEED)
+    yield site
+    stop_site(site)
+
+
+LIBRARY_SEED = (Path(__file__).parent / "library_seed.py").read_text()
+
+
+@pytest.fixture(scope="module")
+def fake_qbittorrent_server():
+    """A qBittorrent 5.2 Web API faked in this process, on a loopback port."""
+    from pytest_httpserver import HTTPServer
+
+    from catalog.tests.fakes.qbittorrent import FakeQbittorrent
+
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    fake = FakeQbittorrent(version="5.2").install(server)
+    fake.url = server.url_for("").rstrip("/")
+    yield fake
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def library_site(chromium_path, tmp_path_factory, fake_qbittorrent_server):
+    """A realistic library and the real jobs only, on their default schedules: for the
+    README's screenshots and the fit-the-screen tests. qBittorrent is a loopback fake, so a
+    download_monitor run that comes due meanwhile lists it as it would a real one."""
+    from catalog.tests.fakes.qbittorrent import PASSWORD as QBIT_PASSWORD
+    from catalog.tests.fakes.qbittorrent import USERNAME as QBIT_USERNAME
+
+    tmp = tmp_path_factory.mktemp("library")
+    shelf = tmp / "audiobooks"
+    shelf.mkdir()
+    env = {
+        "EXTRA_JOBS": "",
+        "LIBRARY_PATHS": str(shelf),
+        "QBITTORRENT_URL": fake_qbittorrent_server.url,
+        "QBITTORRENT_USERNAME": QBIT_USERNAME,
+        "QBITTORRENT_PASSWORD": QBIT_PASSWORD,
+    }
+    site = start_site(tmp, env, LIBRARY_SEED)
+    yield site
+    stop_site(site)
 
 
 @pytest.fixture(scope="module")
@@ -175,10 +227,9 @@ def browser(chromium_path):
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, site):
-    """A logged-in superuser's tab."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
+def logged_in(browser, site, width=1440, height=900):
+    """A logged-in superuser's tab on `site`, the window `width` pixels wide."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     context.set_default_timeout(20_000)
     tab = context.new_page()
     tab.goto(f"{site.url}/admin/login/?next=/admin/")
@@ -186,8 +237,15 @@ def page(browser, site):
     tab.fill("#id_password", PASSWORD)
     tab.click("input[type=submit]")
     tab.wait_for_url(f"{site.url}/admin/")
+    return tab
+
+
+@pytest.fixture
+def page(browser, site):
+    """A logged-in superuser's tab."""
+    tab = logged_in(browser, site)
     yield tab
-    context.close()
+    tab.context.close()
 
 
 @pytest.fixture

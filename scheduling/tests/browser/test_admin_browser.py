@@ -47,7 +47,7 @@ def test_pausing_a_job_is_applied_by_the_scheduler_and_resuming_undoes_it(page, 
     assert site.control("tick")[:2] in [(False, False), (0, 0)]
 
 
-def test_run_now_queues_a_run_that_appears_and_finishes_in_the_history(page, site, screenshot):
+def test_run_now_queues_a_run_that_appears_and_finishes_in_the_history(page, site):
     page.goto(site.url + JOBS)
     press(page, "tick", "run")
     expect(page.locator(".messagelist")).to_contain_text("Queued 1 job to run now: tick")
@@ -68,10 +68,9 @@ def test_run_now_queues_a_run_that_appears_and_finishes_in_the_history(page, sit
     expect(page.locator("p.paginator")).to_contain_text("0 tasks")
 
     page.goto(site.url + HISTORY)
-    screenshot(page, "task-history", full_page=False)
 
 
-def test_a_failed_run_shows_its_log_and_traceback(page, site, screenshot):
+def test_a_failed_run_shows_its_log_and_traceback(page, site):
     page.goto(site.url + JOBS)
     press(page, "boom", "run")
     expect(job_row(page, "boom").locator(".job-last")).to_contain_text("Failed", timeout=30_000)
@@ -83,22 +82,19 @@ def test_a_failed_run_shows_its_log_and_traceback(page, site, screenshot):
     expect(page.locator("pre.task-error")).to_contain_text("Traceback (most recent call last)")
     expect(page.locator("pre.task-log")).to_contain_text("boom Item two failed")
     expect(page.locator("pre.task-log")).to_contain_text("RuntimeError: the job blew up")
-    screenshot(page, "task-detail")
 
     page.get_by_role("link", name="(see the failed attempts of this run)").click()
     expect(page.locator("#result_list")).to_contain_text("Item two")
     page.goto(site.url + "/admin/scheduling/failedattempt/")
     expect(page.locator("#result_list")).to_contain_text("item two is broken")
-    screenshot(page, "failed-attempts")
 
 
-def test_a_running_task_shows_live_progress_and_can_be_cancelled(page, site, screenshot):
+def test_a_running_task_shows_live_progress_and_can_be_cancelled(page, site):
     page.goto(site.url + JOBS)
     press(page, "sleepy", "run")
     row = job_row(page, "sleepy")
     expect(row.locator(".task-progress")).to_be_visible(timeout=20_000)
     expect(row.locator(".progress-text")).to_contain_text(re.compile(r"[1-9]\d* of 40 items"))
-    screenshot(page, "jobs")
 
     row.locator(".job-running a").first.click()
     progress = page.locator(".task-progress .progress-text")
@@ -116,14 +112,13 @@ def test_a_running_task_shows_live_progress_and_can_be_cancelled(page, site, scr
     expect(page.locator("pre.task-log")).to_contain_text("Cancelled by request")
 
 
-def test_the_book_list_and_the_schedule_form(page, site, screenshot):
+def test_the_book_list_and_the_schedule_form(page, site):
     page.goto(site.url + "/admin/catalog/book/")
     expect(page.locator("#result_list")).to_contain_text("Leviathan Wakes")
     page.locator("#changelist-filter").get_by_role("link", name="Has no release").click()
     expect(page.locator("#result_list")).not_to_contain_text("Leviathan Wakes")
     expect(page.locator("#result_list")).to_contain_text("Abaddon's Gate")
     page.goto(site.url + "/admin/catalog/book/")
-    screenshot(page, "books")
 
     page.goto(site.url + JOBS + "mam_scraping/change/")
     field = page.locator("#id_schedule_override")

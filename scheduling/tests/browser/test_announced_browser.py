@@ -11,7 +11,7 @@ def expect(locator):
     return playwright_expect(locator)
 
 
-def test_the_release_calendar_shows_whats_coming_by_month(page, site, screenshot):
+def test_the_release_calendar_shows_whats_coming_by_month(page, site):
     page.goto(site.url + "/admin/")
     page.get_by_role("link", name="Release calendar").click()
     expect(page.locator("h1")).to_have_text("Release calendar")
@@ -23,10 +23,9 @@ def test_the_release_calendar_shows_whats_coming_by_month(page, site, screenshot
     expect(first).to_contain_text("James S. A. Corey")
     expect(first).to_contain_text("Jefferson Mays")
     assert page.locator(".month").count() >= 2
-    screenshot(page, "release-calendar")
 
 
-def test_a_series_page_shows_its_books_in_order_with_what_is_missing(page, site, screenshot):
+def test_a_series_page_shows_its_books_in_order_with_what_is_missing(page, site):
     page.goto(site.url + "/admin/catalog/series/")
     page.locator("tr", has_text="The Expanse").get_by_role("link", name="books in order").click()
     rows = page.locator("tr.series-book")
@@ -44,4 +43,3 @@ def test_a_series_page_shows_its_books_in_order_with_what_is_missing(page, site,
     page.locator("tr.series-book", has_text="The Last Light").get_by_role("link").click()
     expect(page.locator("#id_title")).to_have_value("The Last Light")
     page.go_back()
-    screenshot(page, "series-books")
