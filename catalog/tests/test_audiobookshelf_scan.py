@@ -6,7 +6,7 @@ import json
 import pytest
 from werkzeug import Response
 
-from catalog.clients.audiobookshelf_scan import AudiobookshelfScanClient
+from catalog.clients.audiobookshelf import AudiobookshelfClient
 from catalog.clients.http import ServiceError
 from catalog.tests.monitoring import downloading_book, monitor, sent, torrent_content
 from scheduling.models import Task
@@ -42,13 +42,13 @@ def audiobookshelf(service_server, settings):
 
 
 def test_the_library_holding_the_folder_is_scanned(audiobookshelf):
-    scanned = AudiobookshelfScanClient().scan_libraries_holding(["/audiobooks/Corey/Book"])
+    scanned = AudiobookshelfClient().scan_libraries_holding(["/audiobooks/Corey/Book"])
 
     assert (scanned, audiobookshelf.scans) == (["lib-books"], ["lib-books"])
 
 
 def test_when_no_library_holds_it_every_book_library_is_scanned(audiobookshelf):
-    AudiobookshelfScanClient().scan_libraries_holding(["/mnt/library/Corey/Book"])
+    AudiobookshelfClient().scan_libraries_holding(["/mnt/library/Corey/Book"])
 
     assert audiobookshelf.scans == ["lib-books", "lib-other"]
 
@@ -57,7 +57,7 @@ def test_a_refused_key_is_an_error_without_the_key(audiobookshelf, settings):
     settings.AUDIOBOOKSHELF_TOKEN = "wrong-key-xyz"
 
     with pytest.raises(ServiceError) as error:
-        AudiobookshelfScanClient().scan_libraries_holding(["/audiobooks"])
+        AudiobookshelfClient().scan_libraries_holding(["/audiobooks"])
 
     assert "wrong-key-xyz" not in str(error.value) and "HTTP 401" in str(error.value)
 

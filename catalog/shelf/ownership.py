@@ -1,0 +1,265 @@
+"""Found audiobooks made owned books of the catalog.
+
+A found book is, in this order: the book of a location already at its path (an import put
+it there, or an earlier scan found it); the book with its ASIN or ISBN; the book its title
+and authors match (the matcher of catalog/matching). A sure match makes that book owned;
+no match creates an owned book (source "library"); a weak match (authors that only partly
+agree, or two books it could be) waits in the review list. Fields the catalog already has,
+and fields staff locked, are never overwritten.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog import matching
+from catalog.library import BookIndex, NameCache, isbn13
+from catalog.matching import AUTHOR_SAME, MATCH_THRESHOLD, NEAR_TIE
+from catalog.matching.authors import same_people
+from catalog.models import Book, BookLocation, ShelfReview
+
+BOOK_FIELDS = (
+    "id", "title", "subtitle", "isbn_10", "isbn_13", "asin", "goodreads_id", "status",
+    "series_id", "series_position", "release_date", "narrators", "runtime_minutes",
+    "locked_fields",
+)  # fmt: skip
+
+
+class Sure:
+    def __init__(self, book):
+        self.book = book
+
+
+class Weak:
+    def __init__(self, reason, suggested, other=None):
+        self.reason, self.suggested, self.other = reason, suggested, other
+
+
+class Shelf:
+    """The catalog as the import sees it, loaded once (a few queries whatever its size)."""
+
+    def __init__(self):
+        self.index = BookIndex(Book.objects.prefetch_related("authors").only(*BOOK_FIELDS))
+        self.books = {book.pk: book for group in self.index.by_title.values() for book in group}
+        self.names = NameCache()
+        self.locations = {}
+        for location in BookLocation.objects.all():
+            self.locations.setdefault(location.path, []).append(location)
+        self.reviews = {(r.source, r.path): r for r in ShelfReview.objects.all()}
+
+    # --- what the scan asks ----------------------------------------------------------------
+
+    def unchanged(self, source, path, fingerprint):
+        """True when this copy was read before with this signature (nothing to do)."""
+        location = self.location(source, path)
+        if location is not None:
+            return location.fingerprint == fingerprint and location.missing_since is None
+        review = self.reviews.get((source, path))
+        return review is not None and review.fingerprint == fingerprint
+
+    def location(self, source, path):
+        """The location this source keeps at this path; for a folder, the location the
+        download importer wrote there (the same folder: the same copy)."""
+        here = self.locations.get(path, [])
+        mine = [x for x in here if x.source == source]
+        if not mine and source == BookLocation.FOLDER:
+            mine = [x for x in here if x.source == BookLocation.IMPORT]
+        return mine[0] if mine else None
+
+    # --- taking a found book ---------------------------------------------------------------
+
+    def take(self, found):
+        """Record one found (changed or new) book. -> "matched", "created" or "review"."""
+        location = self.location(found.source, found.path)
+        if location is not None:
+            self._own(location.book_id, found, location)
+            return "matched"
+        elsewhere = self.locations.get(found.path)
+        if elsewhere:  # another source knows this path: the same book
+            self._own(elsewhere[0].book_id, found)
+            return "matched"
+        answer = self.match(found)
+        if isinstance(answer, Weak):
+            self._review(found, answer)
+            return "review"
+        if answer is None:
+            book = self._create(found)
+            self._own(book.pk, found)
+            return "created"
+        self._own(answer.book.pk, found)
+        return "matched"
+
+    def match(self, found):
+        """Sure(book), Weak(reason, suggested, other) or None (a new book)."""
+        book = self.index.by_asin.get(found.asin.upper()) if found.asin else None
+        book = book or (self.index.by_isbn.get(isbn13(found.isbn)) if found.isbn else None)
+        if book is not None:
+            return Sure(book)
+        key = matching.clean_title(found.title)
+        if not key:
+            return None
+        candidates = self.index.by_title.get(key) or [
+            b for group in self.index._near(found.title) for b in group
+        ]
+        scored = sorted(
+            (
+                (self._score(found, b), n, b)
+                for n, b in enumerate(candidates)
+                if self._score(found, b) >= MATCH_THRESHOLD
+            ),
+            key=lambda item: (-item[0], item[1]),
+        )
+        if not scored:
+            return None
+        best_score, _, best = scored[0]
+        close = [b for score, _, b in scored[1:] if best_score - score < NEAR_TIE]
+        if close:
+            return Weak("two books of the catalog could be it", best, close[0])
+        theirs = self.index.authors.get(best.pk, [])
+        score = matching.author_score(found.authors, theirs)
+        partly = score is not None and (
+            score < AUTHOR_SAME or not _same_people(found.authors, theirs)
+        )
+        if partly:
+            return Weak("the title matches but the authors only partly agree", best)
+        return Sure(best)
+
+    def _score(self, found, book):
+        authors = self.index.authors.get(book.pk, [])
+        return matching.book_score(found.title, found.authors, book.title, authors, book.subtitle)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def _create(self, found):
+        book = Book.objects.create(
+            title=(found.title or "Unknown title")[:500],
+            subtitle=found.subtitle[:500],
+            narrators=", ".join(found.narrators)[:500],
+            series=self.names.series_named(found.series),
+            series_position=found.position[:16] if found.series else "",
+            asin=found.asin.upper()[:10],
+            isbn_13=isbn13(found.isbn),
+            published_date=found.year[:4],
+            status=Book.DISCOVERED,  # made owned by _own, with "discovered" to fall back to
+            source="library",
+        )
+        authors = self.names.authors_named(found.authors)
+        book.authors.set(authors)
+        # The index learns the book, so that a second copy (mp3 beside m4b) joins it.
+        self._learn(book, [a.name for a in authors])
+        return book
+
+    def _learn(self, book, author_names):
+        """Add a new book to the index without a query (it knows its authors already)."""
+        for value in (book.isbn_13, book.isbn_10):
+            if isbn13(value):
+                self.index.by_isbn[isbn13(value)] = book
+        if book.asin:
+            self.index.by_asin[book.asin.upper()] = book
+        key = matching.clean_title(book.title)
+        if key not in self.index.order:
+            words = set(key.split())
+            self.index.order[key] = len(self.index.order)
+            self.index.word_count[key] = len(words)
+            for word in words:
+                self.index.by_word[word].add(key)
+        self.index.by_title[key].append(book)
+        self.index.authors[book.pk] = author_names
+        self.books[book.pk] = book
+
+    def _own(self, book_id, found, location=None):
+        """The copy recorded at its path, the book owned, what it lacks filled in."""
+        book = self.books.get(book_id) or Book.objects.only(*BOOK_FIELDS).get(pk=book_id)
+        self.books[book_id] = book
+        values = {
+            "library_root": found.root[:1024],
+            "external_id": found.external_id[:64],
+            "audio_format": found.audio_format[:32],
+            "runtime_seconds": found.runtime_seconds,
+            "size_bytes": found.size_bytes,
+            "file_count": found.file_count,
+            "fingerprint": found.fingerprint,
+            "last_seen": timezone.now(),
+            "missing_since": None,
+        }
+        with transaction.atomic():
+            if location is None:
+                location = BookLocation.objects.create(
+                    book_id=book_id,
+                    source=found.source,
+                    path=found.path,
+                    status_before="" if book.status == Book.OWNED else book.status,
+                    **values,
+                )
+                self.locations.setdefault(found.path, []).append(location)
+            else:
+                for name, value in values.items():
+                    setattr(location, name, value)
+                location.save(update_fields=list(values))
+            self.reviews.pop((found.source, found.path), None)
+            ShelfReview.objects.filter(source=found.source, path=found.path).delete()
+            changes = self._book_changes(book, found)
+            if changes:
+                Book.objects.filter(pk=book_id).update(**changes)
+                for name, value in changes.items():
+                    setattr(book, name, value)
+
+    def _book_changes(self, book, found):
+        changes = {} if book.status == Book.OWNED else {"status": Book.OWNED}
+
+        def fill(field, value, empty):
+            if value and empty and not book.is_locked(field):
+                changes[field] = value
+
+        minutes = max(1, round(found.runtime_seconds / 60)) if found.runtime_seconds else None
+        fill("runtime_minutes", minutes, not book.runtime_minutes)
+        fill("narrators", ", ".join(found.narrators)[:500], not book.narrators)
+        if found.series and not book.series_id and not book.is_locked("series"):
+            changes["series"] = self.names.series_named(found.series)
+            fill("series_position", found.position[:16], not book.series_position)
+        return changes
+
+    def _review(self, found, weak):
+        ShelfReview.objects.update_or_create(
+            source=found.source,
+            path=found.path,
+            defaults={
+                "library_root": found.root[:1024],
+                "found": {**found.described(), "runtime_seconds": found.runtime_seconds},
+                "reason": weak.reason,
+                "suggested": weak.suggested,
+                "other": weak.other,
+                "fingerprint": found.fingerprint,
+            },
+        )
+
+    # --- gone ------------------------------------------------------------------------------
+
+    def mark_missing(self, locations):
+        """These copies are gone: each book left without a present copy is no longer owned
+        (back to the status it had before the library made it owned). Never deleted."""
+        now = timezone.now()
+        ids = [location.pk for location in locations]
+        BookLocation.objects.filter(pk__in=ids).update(missing_since=now)
+        for location in locations:
+            location.missing_since = now
+        book_ids = {location.book_id for location in locations}
+        still_here = set(
+            BookLocation.objects.filter(book_id__in=book_ids, missing_since__isnull=True)
+            .values_list("book_id", flat=True)
+            .distinct()
+        )
+        gone = book_ids - still_here
+        earlier = dict(
+            BookLocation.objects.filter(book_id__in=gone)
+            .exclude(status_before="")
+            .values_list("book_id", "status_before")
+        )
+        for book_id in gone:
+            Book.objects.filter(pk=book_id, status=Book.OWNED).update(
+                status=earlier.get(book_id, Book.DISCOVERED)
+            )
+        return len(gone)
+
+
+def _same_people(ours, theirs):
+    return same_people(ours, theirs) is not False
