@@ -238,3 +238,8 @@ def shelf(settings, tmp_path):
     settings.LIBRARY_PATHS = [str(library)]
     settings.LIBRARY_IMPORT_PATH = str(library)
     return library
+
+
+# --- the library scan: real audio made by ffmpeg (shelf_audio) ---------------------------
+
+from catalog.tests.shelf_audio import tones  # noqa: E402, F401 - a fixture for every test here
