@@ -92,11 +92,12 @@ class FakeAudiobookshelf:
         return self._page(match.group(1), request.args)
 
     def _libraries(self):
-        return [
+        books = [
             {"id": key, "name": f"Books {key}", "mediaType": "book", "displayOrder": n,
              "folders": [{"id": f"fol-{n}", "fullPath": path, "libraryId": key}]}
             for n, (key, path) in enumerate(self.libraries.items())
-        ] + [{"id": "lib-pods", "name": "Podcasts", "mediaType": "podcast", "folders": []}]  # fmt: skip
+        ]  # fmt: skip
+        return [*books, {"id": "pods", "name": "Podcasts", "mediaType": "podcast", "folders": []}]
 
     def _page(self, library_id, args):
         numbers = {}
