@@ -16,6 +16,7 @@ from catalog.library import BookIndex, NameCache, isbn13
 from catalog.matching import AUTHOR_SAME, MATCH_THRESHOLD, NEAR_TIE
 from catalog.matching.authors import same_people
 from catalog.models import Book, BookLocation, ShelfReview
+from catalog.shelf.found import FoundBook
 
 BOOK_FIELDS = (
     "id", "title", "subtitle", "isbn_10", "isbn_13", "asin", "goodreads_id", "status",
@@ -37,14 +38,16 @@ class Weak:
 class Shelf:
     """The catalog as the import sees it, loaded once (a few queries whatever its size)."""
 
-    def __init__(self):
-        self.index = BookIndex(Book.objects.prefetch_related("authors").only(*BOOK_FIELDS))
+    def __init__(self, catalog=True):
+        """catalog=False: only to settle a review (no matching, nothing loaded)."""
+        books = Book.objects.prefetch_related("authors").only(*BOOK_FIELDS)
+        self.index = BookIndex(books if catalog else [])
         self.books = {book.pk: book for group in self.index.by_title.values() for book in group}
         self.names = NameCache()
         self.locations = {}
-        for location in BookLocation.objects.all():
+        for location in BookLocation.objects.all() if catalog else []:
             self.locations.setdefault(location.path, []).append(location)
-        self.reviews = {(r.source, r.path): r for r in ShelfReview.objects.all()}
+        self.reviews = {(r.source, r.path): r for r in ShelfReview.objects.all()} if catalog else {}
 
     # --- what the scan asks ----------------------------------------------------------------
 
@@ -263,3 +266,17 @@ class Shelf:
 
 def _same_people(ours, theirs):
     return same_people(ours, theirs) is not False
+
+
+def settle(review, book=None):
+    """Staff's answer to a review: the copy is `book`'s, or (None) a book of its own."""
+    found = FoundBook(
+        source=review.source,
+        path=review.path,
+        root=review.library_root,
+        fingerprint=review.fingerprint,
+        **{k: v for k, v in review.found.items() if k in FoundBook.__dataclass_fields__},
+    )
+    shelf = Shelf(catalog=False)
+    with transaction.atomic():
+        shelf._own(book.pk if book else shelf._create(found).pk, found)
