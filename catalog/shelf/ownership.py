@@ -142,7 +142,8 @@ class Shelf:
             asin=found.asin.upper()[:10],
             isbn_13=isbn13(found.isbn),
             published_date=found.year[:4],
-            status=Book.DISCOVERED,  # made owned by _own, with "discovered" to fall back to
+            runtime_minutes=_minutes(found.runtime_seconds),
+            status=Book.OWNED,  # with nothing to fall back to: "discovered" when it is gone
             source="library",
         )
         authors = self.names.authors_named(found.authors)
@@ -198,8 +199,8 @@ class Shelf:
                 for name, value in values.items():
                     setattr(location, name, value)
                 location.save(update_fields=list(values))
-            self.reviews.pop((found.source, found.path), None)
-            ShelfReview.objects.filter(source=found.source, path=found.path).delete()
+            if self.reviews.pop((found.source, found.path), None) is not None:
+                ShelfReview.objects.filter(source=found.source, path=found.path).delete()
             changes = self._book_changes(book, found)
             if changes:
                 Book.objects.filter(pk=book_id).update(**changes)
@@ -213,8 +214,7 @@ class Shelf:
             if value and empty and not book.is_locked(field):
                 changes[field] = value
 
-        minutes = max(1, round(found.runtime_seconds / 60)) if found.runtime_seconds else None
-        fill("runtime_minutes", minutes, not book.runtime_minutes)
+        fill("runtime_minutes", _minutes(found.runtime_seconds), not book.runtime_minutes)
         fill("narrators", ", ".join(found.narrators)[:500], not book.narrators)
         if found.series and not book.series_id and not book.is_locked("series"):
             changes["series"] = self.names.series_named(found.series)
@@ -264,6 +264,10 @@ class Shelf:
         return len(gone)
 
 
+def _minutes(seconds):
+    return max(1, round(seconds / 60)) if seconds else None
+
+
 def _same_people(ours, theirs):
     return same_people(ours, theirs) is not False
 
@@ -280,3 +284,4 @@ def settle(review, book=None):
     shelf = Shelf(catalog=False)
     with transaction.atomic():
         shelf._own(book.pk if book else shelf._create(found).pk, found)
+        review.delete()
