@@ -14,7 +14,7 @@ from functools import cached_property
 from bench import databases, report
 from bench.databases import Server
 
-BENCHMARKS = ["history", "cleanup", "scheduler", "metadata", "completion", "monitor"]
+BENCHMARKS = ["history", "cleanup", "scheduler", "metadata", "completion", "monitor", "library"]
 
 
 @dataclass(frozen=True)

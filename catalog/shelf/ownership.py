@@ -8,6 +8,8 @@ agree, or two books it could be) waits in the review list. Fields the catalog al
 and fields staff locked, are never overwritten.
 """
 
+from functools import cached_property
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -40,14 +42,24 @@ class Shelf:
 
     def __init__(self, catalog=True):
         """catalog=False: only to settle a review (no matching, nothing loaded)."""
-        books = Book.objects.prefetch_related("authors").only(*BOOK_FIELDS)
-        self.index = BookIndex(books if catalog else [])
-        self.books = {book.pk: book for group in self.index.by_title.values() for book in group}
-        self.names = NameCache()
+        self.catalog = catalog
+        self.books = {}
         self.locations = {}
         for location in BookLocation.objects.all() if catalog else []:
             self.locations.setdefault(location.path, []).append(location)
         self.reviews = {(r.source, r.path): r for r in ShelfReview.objects.all()} if catalog else {}
+
+    # Loaded when a found book first needs them: an unchanged rescan never does.
+    @cached_property
+    def index(self):
+        books = Book.objects.prefetch_related("authors").only(*BOOK_FIELDS)
+        index = BookIndex(books if self.catalog else [])
+        self.books.update({b.pk: b for group in index.by_title.values() for b in group})
+        return index
+
+    @cached_property
+    def names(self):
+        return NameCache()
 
     # --- what the scan asks ----------------------------------------------------------------
 
