@@ -17,7 +17,8 @@ from catalog import matching
 from catalog.library import BookIndex, NameCache, isbn13
 from catalog.matching import AUTHOR_SAME, MATCH_THRESHOLD, NEAR_TIE
 from catalog.matching.authors import same_people
-from catalog.models import Book, BookLocation, ShelfReview
+from catalog.models import Author, Book, BookLocation, Series, ShelfReview
+from catalog.normalize import normalize_title
 from catalog.shelf.found import FoundBook
 
 BOOK_FIELDS = (
@@ -48,6 +49,8 @@ class Shelf:
         for location in BookLocation.objects.all() if catalog else []:
             self.locations.setdefault(location.path, []).append(location)
         self.reviews = {(r.source, r.path): r for r in ShelfReview.objects.all()} if catalog else {}
+        # Taken but not yet written: flush() writes them in bulk (a query per table).
+        self._new_books, self._new_locations, self._new_links = [], [], []
 
     # Loaded when a found book first needs them: an unchanged rescan never does.
     @cached_property
@@ -59,7 +62,7 @@ class Shelf:
 
     @cached_property
     def names(self):
-        return NameCache()
+        return PendingNames()
 
     # --- what the scan asks ----------------------------------------------------------------
 
@@ -86,22 +89,29 @@ class Shelf:
         """Record one found (changed or new) book. -> "matched", "created" or "review"."""
         location = self.location(found.source, found.path)
         if location is not None:
-            self._own(location.book_id, found, location)
+            self._own(self._book(location), found, location)
             return "matched"
         elsewhere = self.locations.get(found.path)
         if elsewhere:  # another source knows this path: the same book
-            self._own(elsewhere[0].book_id, found)
+            self._own(self._book(elsewhere[0]), found)
             return "matched"
         answer = self.match(found)
         if isinstance(answer, Weak):
             self._review(found, answer)
             return "review"
         if answer is None:
-            book = self._create(found)
-            self._own(book.pk, found)
+            self._own(self._create(found), found)
             return "created"
-        self._own(answer.book.pk, found)
+        self._own(answer.book, found)
         return "matched"
+
+    def _book(self, location):
+        """A location's book (a book taken in this chunk is still to be written)."""
+        if location.book_id is None:
+            return location.book
+        if location.book_id not in self.books:
+            self.books[location.book_id] = Book.objects.only(*BOOK_FIELDS).get(pk=location.book_id)
+        return self.books[location.book_id]
 
     def match(self, found):
         """Sure(book), Weak(reason, suggested, other) or None (a new book)."""
@@ -115,12 +125,9 @@ class Shelf:
         candidates = self.index.by_title.get(key) or [
             b for group in self.index._near(found.title) for b in group
         ]
+        scored = [(self._score(found, b), n, b) for n, b in enumerate(candidates)]
         scored = sorted(
-            (
-                (self._score(found, b), n, b)
-                for n, b in enumerate(candidates)
-                if self._score(found, b) >= MATCH_THRESHOLD
-            ),
+            (item for item in scored if item[0] >= MATCH_THRESHOLD),
             key=lambda item: (-item[0], item[1]),
         )
         if not scored:
@@ -129,7 +136,7 @@ class Shelf:
         close = [b for score, _, b in scored[1:] if best_score - score < NEAR_TIE]
         if close:
             return Weak("two books of the catalog could be it", best, close[0])
-        theirs = self.index.authors.get(best.pk, [])
+        theirs = self.index.authors.get(_key(best), [])
         score = matching.author_score(found.authors, theirs)
         partly = score is not None and (
             score < AUTHOR_SAME or not _same_people(found.authors, theirs)
@@ -139,14 +146,17 @@ class Shelf:
         return Sure(best)
 
     def _score(self, found, book):
-        authors = self.index.authors.get(book.pk, [])
+        authors = self.index.authors.get(_key(book), [])
         return matching.book_score(found.title, found.authors, book.title, authors, book.subtitle)
 
     # --- writing ---------------------------------------------------------------------------
 
     def _create(self, found):
-        book = Book.objects.create(
-            title=(found.title or "Unknown title")[:500],
+        """A new owned book, written by flush() with its authors and series."""
+        title = (found.title or "Unknown title")[:500]
+        book = Book(
+            title=title,
+            title_normalized=normalize_title(title),  # bulk_create does not call save()
             subtitle=found.subtitle[:500],
             narrators=", ".join(found.narrators)[:500],
             series=self.names.series_named(found.series),
@@ -158,8 +168,9 @@ class Shelf:
             status=Book.OWNED,  # with nothing to fall back to: "discovered" when it is gone
             source="library",
         )
+        self._new_books.append(book)
         authors = self.names.authors_named(found.authors)
-        book.authors.set(authors)
+        self._new_links += [Book.authors.through(book=book, author=a) for a in authors]
         # The index learns the book, so that a second copy (mp3 beside m4b) joins it.
         self._learn(book, [a.name for a in authors])
         return book
@@ -179,13 +190,10 @@ class Shelf:
             for word in words:
                 self.index.by_word[word].add(key)
         self.index.by_title[key].append(book)
-        self.index.authors[book.pk] = author_names
-        self.books[book.pk] = book
+        self.index.authors[_key(book)] = author_names
 
-    def _own(self, book_id, found, location=None):
+    def _own(self, book, found, location=None):
         """The copy recorded at its path, the book owned, what it lacks filled in."""
-        book = self.books.get(book_id) or Book.objects.only(*BOOK_FIELDS).get(pk=book_id)
-        self.books[book_id] = book
         values = {
             "library_root": found.root[:1024],
             "external_id": found.external_id[:64],
@@ -199,13 +207,14 @@ class Shelf:
         }
         with transaction.atomic():
             if location is None:
-                location = BookLocation.objects.create(
-                    book_id=book_id,
+                location = BookLocation(
+                    book=book,
                     source=found.source,
                     path=found.path,
                     status_before="" if book.status == Book.OWNED else book.status,
                     **values,
                 )
+                self._new_locations.append(location)  # written by flush()
                 self.locations.setdefault(found.path, []).append(location)
             else:
                 for name, value in values.items():
@@ -214,10 +223,24 @@ class Shelf:
             if self.reviews.pop((found.source, found.path), None) is not None:
                 ShelfReview.objects.filter(source=found.source, path=found.path).delete()
             changes = self._book_changes(book, found)
-            if changes:
-                Book.objects.filter(pk=book_id).update(**changes)
-                for name, value in changes.items():
-                    setattr(book, name, value)
+            if changes and book.pk is not None:  # else it is written whole by flush()
+                Book.objects.filter(pk=book.pk).update(**changes)
+            for name, value in changes.items():
+                setattr(book, name, value)
+
+    def flush(self):
+        """Write what was taken since the last flush, a query per table: new authors,
+        series and books, then the locations and the author links that refer to them."""
+        Author.objects.bulk_create(self.names.new_authors)
+        Series.objects.bulk_create(self.names.new_series)
+        Book.objects.bulk_create(self._new_books)
+        BookLocation.objects.bulk_create(self._new_locations)
+        Book.authors.through.objects.bulk_create(self._new_links)
+        for book in self._new_books:
+            self.index.authors[book.pk] = self.index.authors.pop(id(book), [])
+            self.books[book.pk] = book
+        self.names.new_authors, self.names.new_series = [], []
+        self._new_books, self._new_locations, self._new_links = [], [], []
 
     def _book_changes(self, book, found):
         changes = {} if book.status == Book.OWNED else {"status": Book.OWNED}
@@ -229,11 +252,16 @@ class Shelf:
         fill("runtime_minutes", _minutes(found.runtime_seconds), not book.runtime_minutes)
         fill("narrators", ", ".join(found.narrators)[:500], not book.narrators)
         if found.series and not book.series_id and not book.is_locked("series"):
-            changes["series"] = self.names.series_named(found.series)
+            series = self.names.series_named(found.series)
+            if series.pk is None and book.pk is not None:  # an UPDATE needs it written now
+                self.names.new_series.remove(series)
+                series.save()
+            changes["series"] = series
             fill("series_position", found.position[:16], not book.series_position)
         return changes
 
     def _review(self, found, weak):
+        self.flush()  # a candidate may be a book taken in this chunk
         ShelfReview.objects.update_or_create(
             source=found.source,
             path=found.path,
@@ -276,6 +304,43 @@ class Shelf:
         return len(gone)
 
 
+class PendingNames(NameCache):
+    """Authors and series by name; new ones are made here and written by Shelf.flush()."""
+
+    def __init__(self):
+        super().__init__()
+        self.new_authors, self.new_series = [], []
+
+    def authors_named(self, names):
+        result = []
+        for name in names:
+            name = (name or "").strip()[:255]
+            key = matching.clean_author(name)
+            if not key:
+                continue
+            if key not in self.authors:
+                self.authors[key] = Author(name=name, name_normalized=normalize_title(name))
+                self.new_authors.append(self.authors[key])
+            if all(self.authors[key] is not known for known in result):
+                result.append(self.authors[key])
+        return result
+
+    def series_named(self, name):
+        name = (name or "").strip()[:255]
+        key = matching.clean_title(name)
+        if not key:
+            return None
+        if key not in self.series:
+            self.series[key] = Series(name=name, name_normalized=normalize_title(name))
+            self.new_series.append(self.series[key])
+        return self.series[key]
+
+
+def _key(book):
+    """The index's key of a book's authors (a book not yet written has no pk)."""
+    return book.pk if book.pk is not None else id(book)
+
+
 def _minutes(seconds):
     return max(1, round(seconds / 60)) if seconds else None
 
@@ -295,5 +360,6 @@ def settle(review, book=None):
     )
     shelf = Shelf(catalog=False)
     with transaction.atomic():
-        shelf._own(book.pk if book else shelf._create(found).pk, found)
+        shelf._own(book or shelf._create(found), found)
+        shelf.flush()
         review.delete()

@@ -89,6 +89,7 @@ def _scan_root(shelf, root, summary, progress):
                 found = read_book(folder, BookLocation.FOLDER, summary.unreadable)
                 if found is not None:
                     summary.count(shelf.take(found))
+            shelf.flush()
     gone = [
         loc for loc in known if loc.path not in seen and loc.source != BookLocation.AUDIOBOOKSHELF
     ]
@@ -148,6 +149,7 @@ def _scan_audiobookshelf(shelf, summary, progress):
                 for item in chunk:
                     found = audiobookshelf.found_book(item, library_id, full.get(item["id"]))
                     summary.count(shelf.take(found))
+                shelf.flush()
         seen = {audiobookshelf.found_book(item, library_id).path for item in items}
         gone = [loc for loc in known if loc.path not in seen]
         summary.no_longer_owned += shelf.mark_missing(gone)
