@@ -73,7 +73,7 @@ def _walk(folder, root, unreadable):
             continue
         audio += [f for f in disc_files if _is_audio(f[0])]
     if audio:
-        parts = tuple(os.path.relpath(folder, root).split(os.sep))
+        parts = tuple(folder[len(root) :].strip(os.sep).split(os.sep))
         yield _book(folder, root, parts, audio, _sidecars(files))
     for sub in folders:
         if sub not in discs:
@@ -115,9 +115,8 @@ def _split(entries, unreadable):
 
 
 def _is_audio(path):
-    name = os.path.basename(path)
-    stem, extension = os.path.splitext(name)
-    return extension.lower() in AUDIO and not SAMPLE.search(stem)
+    stem, dot, extension = path[path.rfind(os.sep) + 1 :].rpartition(".")
+    return bool(dot) and f".{extension.lower()}" in AUDIO and not SAMPLE.search(stem)
 
 
 def _sidecars(files):

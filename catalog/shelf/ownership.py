@@ -28,6 +28,12 @@ BOOK_FIELDS = (
 )  # fmt: skip
 
 
+LOCATION_FIELDS = (
+    "id", "book_id", "source", "path", "library_root", "fingerprint", "missing_since",
+    "status_before",
+)  # fmt: skip
+
+
 class Sure:
     def __init__(self, book):
         self.book = book
@@ -46,7 +52,8 @@ class Shelf:
         self.catalog = catalog
         self.books = {}
         self.locations = {}
-        for location in BookLocation.objects.all() if catalog else []:
+        known = BookLocation.objects.only(*LOCATION_FIELDS) if catalog else []
+        for location in known:
             self.locations.setdefault(location.path, []).append(location)
         self.reviews = {(r.source, r.path): r for r in ShelfReview.objects.all()} if catalog else {}
         # Taken but not yet written: flush() writes them in bulk (a query per table).
