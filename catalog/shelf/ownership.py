@@ -238,15 +238,15 @@ class Shelf:
     def flush(self):
         """Write what was taken since the last flush, a query per table: new authors,
         series and books, then the locations and the author links that refer to them."""
-        Author.objects.bulk_create(self.names.new_authors)
-        Series.objects.bulk_create(self.names.new_series)
+        Author.objects.bulk_create(self.names.unwritten_authors)
+        Series.objects.bulk_create(self.names.unwritten_series)
         Book.objects.bulk_create(self._new_books)
         BookLocation.objects.bulk_create(self._new_locations)
         Book.authors.through.objects.bulk_create(self._new_links)
         for book in self._new_books:
             self.index.authors[book.pk] = self.index.authors.pop(id(book), [])
             self.books[book.pk] = book
-        self.names.new_authors, self.names.new_series = [], []
+        self.names.unwritten_authors, self.names.unwritten_series = [], []
         self._new_books, self._new_locations, self._new_links = [], [], []
 
     def _book_changes(self, book, found):
@@ -261,7 +261,7 @@ class Shelf:
         if found.series and not book.series_id and not book.is_locked("series"):
             series = self.names.series_named(found.series)
             if series.pk is None and book.pk is not None:  # an UPDATE needs it written now
-                self.names.new_series.remove(series)
+                self.names.unwritten_series.remove(series)
                 series.save()
             changes["series"] = series
             fill("series_position", found.position[:16], not book.series_position)
@@ -316,31 +316,17 @@ class PendingNames(NameCache):
 
     def __init__(self):
         super().__init__()
-        self.new_authors, self.new_series = [], []
+        self.unwritten_authors, self.unwritten_series = [], []
 
-    def authors_named(self, names):
-        result = []
-        for name in names:
-            name = (name or "").strip()[:255]
-            key = matching.clean_author(name)
-            if not key:
-                continue
-            if key not in self.authors:
-                self.authors[key] = Author(name=name, name_normalized=normalize_title(name))
-                self.new_authors.append(self.authors[key])
-            if all(self.authors[key] is not known for known in result):
-                result.append(self.authors[key])
-        return result
+    def new_author(self, name):
+        author = Author(name=name, name_normalized=normalize_title(name))
+        self.unwritten_authors.append(author)
+        return author
 
-    def series_named(self, name):
-        name = (name or "").strip()[:255]
-        key = matching.clean_title(name)
-        if not key:
-            return None
-        if key not in self.series:
-            self.series[key] = Series(name=name, name_normalized=normalize_title(name))
-            self.new_series.append(self.series[key])
-        return self.series[key]
+    def new_series(self, name):
+        series = Series(name=name, name_normalized=normalize_title(name))
+        self.unwritten_series.append(series)
+        return series
 
 
 def _key(book):
