@@ -47,29 +47,19 @@ def run(ctx):
         f"{reference:.2f} s; os.scandir walk {walk:.3f} s"
     )
     section.add(
-        Figure(
+        _within(
             "first import",
             first.wall_seconds,
-            "s",
-            reference=reference,
-            reference_what="mutagen alone reading the same tags",
-            goal="≤ 1.5×",
-            met=first.wall_seconds <= 1.5 * reference,
-            note=f"{count:,} books",
+            reference,
+            "mutagen alone reading the same tags",
+            1.5,
+            f"{count:,} books",
         )
     )
     section.add(
-        Figure(
-            "unchanged rescan",
-            rescan.wall_seconds,
-            "s",
-            reference=walk,
-            reference_what="bare os.scandir walk of the tree",
-            goal="≤ 3×",
-            met=rescan.wall_seconds <= 3 * walk,
-            note=f"{count:,} books, {len(rescan.queries)} queries",
-        )
-    )
+        _within("unchanged rescan", rescan.wall_seconds, walk, "bare os.scandir walk of the "
+                "tree", 3, f"{count:,} books, {len(rescan.queries)} queries")
+    )  # fmt: skip
     per_book, tenth_per_book = len(first.queries) / count, len(tenth.queries) / (count // 10)
     section.add(
         Figure(
@@ -88,6 +78,20 @@ def run(ctx):
         ctx.server.drop(name)
     shutil.rmtree(full_tree, ignore_errors=True)
     shutil.rmtree(tenth_tree, ignore_errors=True)
+
+
+def _within(what, seconds, reference, reference_what, factor, note):
+    """A time held to at most `factor` times its reference."""
+    return Figure(
+        what,
+        seconds,
+        "s",
+        reference=reference,
+        reference_what=reference_what,
+        goal=f"≤ {factor:g}×",
+        met=seconds <= factor * reference,
+        note=note,
+    )
 
 
 def _tones(workdir):
@@ -162,14 +166,16 @@ def _bare_walk(root):
 
 def _import_twice(ctx, label, tree, count):
     """(first import cost, unchanged rescan cost, database)."""
-    from catalog.models import Book
+    from catalog.models import BookLocation, ShelfReview
 
     database = ctx.server.clone(ctx.main_db, label)
     settings = {"LIBRARY_PATHS": [tree], "AUDIOBOOKSHELF_URL": ""}
     with override_settings(**settings), using(database):
         first = run_job("library_scan", ctx.log_path(label))
-        owned = Book.objects.filter(status=Book.OWNED).count()
-        if owned != count:
-            raise RuntimeError(f"the import owned {owned} of {count} books: {first.task}")
+        # Every folder is a copy on the shelf, or waits for review (two generated titles
+        # may be close enough for the matcher to take them as one book).
+        taken = BookLocation.objects.count() + ShelfReview.objects.count()
+        if taken != count:
+            raise RuntimeError(f"the import took {taken} of {count} folders: {first.task}")
         rescan = run_job("library_scan", ctx.log_path(label))
     return first, rescan, database

@@ -243,3 +243,15 @@ def shelf(settings, tmp_path):
 # --- the library scan: real audio made by ffmpeg (shelf_audio) ---------------------------
 
 from catalog.tests.shelf_audio import tones  # noqa: E402, F401 - a fixture for every test here
+
+
+@pytest.fixture
+def audiobookshelf(service_server, settings):
+    """Audiobookshelf's API faked (catalog/tests/fakes/audiobookshelf.py), configured."""
+    from catalog.tests.fakes.audiobookshelf import KEY, FakeAudiobookshelf
+
+    server = service_server()
+    settings.AUDIOBOOKSHELF_URL = server.url_for("").rstrip("/")
+    settings.AUDIOBOOKSHELF_TOKEN = KEY
+    settings.AUDIOBOOKSHELF_LIBRARY_IDS = []
+    return FakeAudiobookshelf().install(server)

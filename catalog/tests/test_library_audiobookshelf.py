@@ -4,21 +4,16 @@ items page by page, the arrays from batch/get, what changed only, a refused key.
 import pytest
 
 from catalog.models import Book, BookLocation
-from catalog.tests.fakes.audiobookshelf import KEY, FakeAudiobookshelf, abs_item
+from catalog.tests.fakes.audiobookshelf import abs_item
 from scheduling.models import ServiceCheck, Task
 from scheduling.runner import run_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def audiobookshelf(service_server, settings):
-    server = service_server()
-    settings.AUDIOBOOKSHELF_URL = server.url_for("").rstrip("/")
-    settings.AUDIOBOOKSHELF_TOKEN = KEY
-    settings.AUDIOBOOKSHELF_LIBRARY_IDS = []
+@pytest.fixture(autouse=True)
+def _only_audiobookshelf(audiobookshelf, settings):
     settings.LIBRARY_PATHS = []
-    return FakeAudiobookshelf().install(server)
 
 
 def expanse_item(number=1, **fields):

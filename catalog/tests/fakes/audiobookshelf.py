@@ -93,7 +93,7 @@ class FakeAudiobookshelf:
 
     def _libraries(self):
         books = [
-            {"id": key, "name": f"Books {key}", "mediaType": "book", "displayOrder": n,
+            {"id": key, "name": key, "mediaType": "book", "displayOrder": n,
              "folders": [{"id": f"fol-{n}", "fullPath": path, "libraryId": key}]}
             for n, (key, path) in enumerate(self.libraries.items())
         ]  # fmt: skip
