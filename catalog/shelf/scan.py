@@ -39,13 +39,18 @@ class Summary:
 
     def line(self):
         text = (
-            f"{self.books} books found: {self.matched} matched, {self.created} created, "
-            f"{self.review} for review, {self.unchanged} unchanged; "
-            f"{self.no_longer_owned} no longer owned; {len(self.unreadable)} unreadable files"
+            f"{_plural(self.books, 'book')} found: {self.matched} matched, "
+            f"{self.created} created, {self.review} for review, {self.unchanged} unchanged; "
+            f"{self.no_longer_owned} no longer owned; "
+            f"{_plural(len(self.unreadable), 'unreadable file')}"
         )
         if self.skipped_roots:
             text += "; skipped: " + "; ".join(reason for _, reason in self.skipped_roots)
         return text + "."
+
+
+def _plural(count, word):
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def scan(roots=(), with_audiobookshelf=False, progress=None):

@@ -285,4 +285,4 @@ def test_a_healthy_scan_says_so(library, tones):
     run_task("library_scan", Task.CLI)
 
     check = ServiceCheck.objects.get(service="library")
-    assert check.ok and "1 books found" in check.summary and check.checked_at <= timezone.now()
+    assert check.ok and "1 book found" in check.summary and check.checked_at <= timezone.now()
