@@ -212,28 +212,28 @@ class Shelf:
             "last_seen": timezone.now(),
             "missing_since": None,
         }
-        with transaction.atomic():
-            if location is None:
-                location = BookLocation(
-                    book=book,
-                    source=found.source,
-                    path=found.path,
-                    status_before="" if book.status == Book.OWNED else book.status,
-                    **values,
-                )
-                self._new_locations.append(location)  # written by flush()
-                self.locations.setdefault(found.path, []).append(location)
-            else:
-                for name, value in values.items():
-                    setattr(location, name, value)
-                location.save(update_fields=list(values))
-            if self.reviews.pop((found.source, found.path), None) is not None:
-                ShelfReview.objects.filter(source=found.source, path=found.path).delete()
-            changes = self._book_changes(book, found)
-            if changes and book.pk is not None:  # else it is written whole by flush()
-                Book.objects.filter(pk=book.pk).update(**changes)
-            for name, value in changes.items():
-                setattr(book, name, value)
+        # Inside the caller's transaction (a chunk of the scan, a review settled).
+        if location is None:
+            location = BookLocation(
+                book=book,
+                source=found.source,
+                path=found.path,
+                status_before="" if book.status == Book.OWNED else book.status,
+                **values,
+            )
+            self._new_locations.append(location)  # written by flush()
+            self.locations.setdefault(found.path, []).append(location)
+        else:
+            for name, value in values.items():
+                setattr(location, name, value)
+            location.save(update_fields=list(values))
+        if self.reviews.pop((found.source, found.path), None) is not None:
+            ShelfReview.objects.filter(source=found.source, path=found.path).delete()
+        changes = self._book_changes(book, found)
+        if changes and book.pk is not None:  # else it is written whole by flush()
+            Book.objects.filter(pk=book.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(book, name, value)
 
     def flush(self):
         """Write what was taken since the last flush, a query per table: new authors,
