@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from catalog.importer import DISC_FOLDER
 from catalog.shelf import layout, tags
@@ -18,6 +19,7 @@ from catalog.shelf.found import FoundBook, Unreadable
 
 AUDIO = {".m4b", ".m4a", ".mp3", ".flac", ".ogg", ".opus"}
 SAMPLE = re.compile(r"(?:^|[\W_])(sample|preview)(?:$|[\W_])", re.IGNORECASE)
+BY_NAME = attrgetter("name")
 SKIPPED_FOLDERS = re.compile(r"^(?:[.@#$].*|samples?|extras?|covers?|lost\+found)$", re.I)
 
 
@@ -48,57 +50,62 @@ def book_folders(root, unreadable):
         raise RootProblem(f"{root} cannot be read: permission denied") from None
     except OSError as error:
         raise RootProblem(f"{root} cannot be read: {error.strerror or error}") from None
-    files, folders = _split(entries, unreadable)
-    for path, size, mtime in files:
-        if _is_audio(path):
-            name = os.path.splitext(os.path.basename(path))[0]
-            yield _book(path, root, (name,), [(path, size, mtime)], {})
-    for folder in folders:
+    audio, _, folders = _split(entries, unreadable)
+    for path, size, mtime in audio:
+        name = os.path.splitext(os.path.basename(path))[0]
+        yield _book(path, root, (name,), [(path, size, mtime)], {})
+    for folder, _ in folders:
         yield from _walk(folder, root, unreadable)
 
 
 def _walk(folder, root, unreadable):
     try:
-        files, folders = _split(_entries(folder), unreadable)
+        audio, sidecars, folders = _split(_entries(folder), unreadable)
     except OSError as error:
         unreadable.append(Unreadable(shown(folder), _why(error)))
         return
-    discs = [f for f in folders if DISC_FOLDER.match(os.path.basename(f))]
-    audio = [f for f in files if _is_audio(f[0])]
-    for disc in discs:
-        try:
-            disc_files, _ = _split(_entries(disc), unreadable)
-        except OSError as error:
-            unreadable.append(Unreadable(shown(disc), _why(error)))
+    others = []
+    for sub, name in folders:
+        if not DISC_FOLDER.match(name):
+            others.append(sub)
             continue
-        audio += [f for f in disc_files if _is_audio(f[0])]
+        try:
+            audio += _split(_entries(sub), unreadable)[0]
+        except OSError as error:
+            unreadable.append(Unreadable(shown(sub), _why(error)))
     if audio:
         parts = tuple(folder[len(root) :].strip(os.sep).split(os.sep))
-        yield _book(folder, root, parts, audio, _sidecars(files))
-    for sub in folders:
-        if sub not in discs:
-            yield from _walk(sub, root, unreadable)
+        yield _book(folder, root, parts, audio, sidecars)
+    for sub in others:
+        yield from _walk(sub, root, unreadable)
 
 
 def _entries(folder):
     with os.scandir(folder) as listing:
-        return list(listing)
+        entries = list(listing)
+    entries.sort(key=BY_NAME)
+    return entries
 
 
 def _split(entries, unreadable):
-    """([(path, size, mtime_ns)] of the files, [paths] of the folders), sorted by name;
-    zero-byte audio, broken links and names that are not text go to `unreadable`."""
-    files, folders = [], []
-    for entry in sorted(entries, key=lambda e: e.name):
-        if not _is_text(entry.name):
+    """(audio [(path, size, mtime_ns)], sidecars {"json"/"opf": path}, folders [(path,
+    name)]) of a folder's entries; zero-byte audio, broken links and names that are not
+    text go to `unreadable`."""
+    audio, sidecars, folders = [], {}, []
+    for entry in entries:
+        name = entry.name
+        if not _is_text(name):
             unreadable.append(Unreadable(shown(entry.path), "the name is not valid UTF-8"))
             continue
         try:
             if entry.is_dir():
-                if not SKIPPED_FOLDERS.match(entry.name):
-                    folders.append(entry.path)
+                if not SKIPPED_FOLDERS.match(name):
+                    folders.append((entry.path, name))
                 continue
-            if entry.name.startswith("."):  # .DS_Store, ._AppleDouble, partial downloads
+            if name.startswith("."):  # .DS_Store, ._AppleDouble, partial downloads
+                continue
+            if not _is_audio(name):
+                _sidecar(sidecars, name.lower(), entry.path)
                 continue
             stat = entry.stat()
         except FileNotFoundError:
@@ -107,27 +114,23 @@ def _split(entries, unreadable):
         except OSError as error:
             unreadable.append(Unreadable(entry.path, _why(error)))
             continue
-        if _is_audio(entry.name) and stat.st_size == 0:
+        if stat.st_size == 0:
             unreadable.append(Unreadable(entry.path, "an empty (zero-byte) audio file"))
             continue
-        files.append((entry.path, stat.st_size, stat.st_mtime_ns))
-    return files, folders
+        audio.append((entry.path, stat.st_size, stat.st_mtime_ns))
+    return audio, sidecars, folders
 
 
-def _is_audio(path):
-    stem, dot, extension = path[path.rfind(os.sep) + 1 :].rpartition(".")
+def _is_audio(name):
+    stem, dot, extension = name.rpartition(".")
     return bool(dot) and f".{extension.lower()}" in AUDIO and not SAMPLE.search(stem)
 
 
-def _sidecars(files):
-    found = {}
-    for path, _, _ in files:
-        name = os.path.basename(path).lower()
-        if name == "metadata.json":
-            found["json"] = path
-        elif name.endswith(".opf"):
-            found.setdefault("opf", path)
-    return found
+def _sidecar(found, name, path):
+    if name == "metadata.json":
+        found["json"] = path
+    elif name.endswith(".opf"):
+        found.setdefault("opf", path)
 
 
 def _book(path, root, parts, audio, sidecars):
