@@ -239,6 +239,12 @@ REMOVE_FAILED_DOWNLOADS = env.flag("REMOVE_FAILED_DOWNLOADS", True)
 AUDIOBOOKSHELF_URL = env.optional_url("AUDIOBOOKSHELF_URL")
 AUDIOBOOKSHELF_TOKEN = env.text("AUDIOBOOKSHELF_TOKEN", "")
 
+# --- The library scan (issue 12): LIBRARY_PATHS and Audiobookshelf read as owned books ----
+TASK_SCHEDULES["library_scan"] = env.cron("TASK_LIBRARY_SCAN_TIME", "15 * * * *", TIME_ZONE)
+FEATURE_FLAGS["ENABLE_LIBRARY_SCAN"] = env.flag("ENABLE_LIBRARY_SCAN", True)
+# Audiobookshelf library ids to read (empty: every library of books it has).
+AUDIOBOOKSHELF_LIBRARY_IDS = env.words("AUDIOBOOKSHELF_LIBRARY_IDS", "")
+
 # Panels other apps add to the admin's jobs page, by dotted path (scheduling never imports
 # them): a function (request) -> HTML or "".
 JOBS_PAGE_PANELS = ["catalog.admin.account.jobs_page_panel"]

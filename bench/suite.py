@@ -14,7 +14,16 @@ from functools import cached_property
 from bench import databases, report
 from bench.databases import Server
 
-BENCHMARKS = ["history", "cleanup", "scheduler", "metadata", "completion", "monitor", "pace"]
+BENCHMARKS = [
+    "history",
+    "cleanup",
+    "scheduler",
+    "metadata",
+    "completion",
+    "monitor",
+    "pace",
+    "library",
+]
 
 
 @dataclass(frozen=True)

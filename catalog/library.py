@@ -139,7 +139,7 @@ class NameCache:
             if not key:
                 continue
             if key not in self.authors:
-                self.authors[key] = Author.objects.create(name=name)
+                self.authors[key] = self.new_author(name)
             if self.authors[key] not in result:
                 result.append(self.authors[key])
         return result
@@ -150,8 +150,14 @@ class NameCache:
         if not key:
             return None
         if key not in self.series:
-            self.series[key] = Series.objects.create(name=name)
+            self.series[key] = self.new_series(name)
         return self.series[key]
+
+    def new_author(self, name):
+        return Author.objects.create(name=name)
+
+    def new_series(self, name):
+        return Series.objects.create(name=name)
 
 
 RELEASE_FIELDS = [

@@ -131,6 +131,16 @@ JOBS = [
         description="Searches and sends the announced books whose release date has come.",
         needs=("mam", "qbittorrent"),
     ),
+    Job(
+        "library_scan",
+        "Read the library",
+        "catalog.jobs.library_scan.library_scan",
+        "TASK_LIBRARY_SCAN_TIME",
+        "ENABLE_LIBRARY_SCAN",
+        misfire_grace=2 * HOURS,
+        description="Reads LIBRARY_PATHS and Audiobookshelf: what is there is owned; only "
+        "what changed is re-read.",
+    ),
 ]
 
 

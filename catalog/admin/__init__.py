@@ -9,7 +9,8 @@ takes a new one.
 The pages live in one module per idea: books, following (authors, series, genres),
 releases, downloads (downloads as download_monitor follows them, and the blocklist),
 calendar (announced books by month), series_books (a series' books in order, with its
-gaps), account (the MyAnonamouse session and account); helpers holds what they share.
+gaps), account (the MyAnonamouse session and account), shelf (the library scan's review list);
+helpers holds what they share.
 """
 
 from catalog.admin import (  # noqa: F401 - registers the pages
@@ -19,4 +20,5 @@ from catalog.admin import (  # noqa: F401 - registers the pages
     downloads,
     following,
     releases,
+    shelf,
 )

@@ -132,6 +132,8 @@ class BookAdmin(admin.ModelAdmin):
         "language",
         "releases",
         "gaps",
+        "on_the_shelf",
+        "runtime",
         "added",
     ]
     list_filter = [
@@ -196,7 +198,7 @@ class BookAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .prefetch_related("authors")
+            .prefetch_related("authors", "locations")
             .annotate(release_count=count_of(Release, "book"))
         )
 
@@ -237,6 +239,19 @@ class BookAdmin(admin.ModelAdmin):
             if gap
         ]
         return ", ".join(missing)
+
+    @admin.display(description="On the shelf")
+    def on_the_shelf(self, obj):
+        """Where each copy lives (the library scan, imports); a copy gone says so."""
+        return format_html_join(
+            "", "<div>{}{}</div>",
+            ((loc.path, " (missing)" if loc.missing_since else "") for loc in obj.locations.all()),
+        )  # fmt: skip
+
+    @admin.display(description="Runtime", ordering="runtime_minutes")
+    def runtime(self, obj):
+        minutes = obj.runtime_minutes
+        return f"{minutes // 60} h {minutes % 60:02} min" if minutes else ""
 
     @admin.display(description="See also")
     def links(self, obj):

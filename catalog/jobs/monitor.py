@@ -24,7 +24,7 @@ from django.utils import timezone
 from fast_update.fast import fast_update
 
 from catalog import importer
-from catalog.clients.audiobookshelf_scan import AudiobookshelfScanClient
+from catalog.clients.audiobookshelf import AudiobookshelfClient
 from catalog.clients.http import AccessRefused, ServiceError, ServiceUnavailable
 from catalog.clients.qbittorrent import TorrentClient
 from catalog.failures import fail_download
@@ -253,7 +253,7 @@ class MonitorPass:
         if not self.imported or not settings.AUDIOBOOKSHELF_URL:
             return
         try:
-            names = AudiobookshelfScanClient().scan_libraries_holding(self.imported)
+            names = AudiobookshelfClient().scan_libraries_holding(self.imported)
         except ServiceError as error:
             self.run.log.warning("Audiobookshelf was not asked to scan: %s", error)
             health.record("audiobookshelf", False, str(error))

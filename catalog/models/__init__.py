@@ -15,7 +15,7 @@ from catalog.models.blocklist import Blocklist
 from catalog.models.books import Author, Book, Genre, Series
 from catalog.models.releases import Download, Release
 from catalog.models.sessions import ServiceSession
-from catalog.models.shelf import BookLocation
+from catalog.models.shelf import BookLocation, ShelfReview
 
 __all__ = [
     "AnnouncedBook",
@@ -29,4 +29,5 @@ __all__ = [
     "Release",
     "Series",
     "ServiceSession",
+    "ShelfReview",
 ]

@@ -152,6 +152,7 @@ class Book(models.Model):
         ("top10", "Top 10 discovery"),
         ("series", "Series completion"),
         ("author", "Author completion"),
+        ("library", "Found in the library"),
     ]
     # Fields the metadata jobs may write, and staff may lock.
     METADATA_FIELDS = [

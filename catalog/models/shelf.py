@@ -50,6 +50,12 @@ class BookLocation(models.Model):
     missing_since = models.DateTimeField(
         null=True, blank=True, help_text="When a scan last found it gone (null while present)."
     )
+    status_before = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="The book's status before this copy made it owned; it returns to it when "
+        "every copy is gone (empty: the library brought the book in).",
+    )
 
     class Meta:
         ordering = ["path"]
@@ -60,3 +66,41 @@ class BookLocation(models.Model):
     def __str__(self):
         gone = " (missing)" if self.missing_since else ""
         return f"{self.path}{gone}"
+
+
+class ShelfReview(models.Model):
+    """An audiobook found on the shelf whose match is not sure enough to merge silently: a
+    title that matches a book whose authors only partly agree, or two books it could be.
+    Staff confirm the suggested book, pick the other candidate, or keep it as a new book."""
+
+    source = models.CharField(
+        max_length=16, choices=BookLocation.SOURCE_CHOICES, default=BookLocation.FOLDER
+    )
+    path = models.CharField(max_length=1024, help_text="The folder (or file) found.")
+    library_root = models.CharField(max_length=1024, blank=True)
+    found = models.JSONField(
+        default=dict, help_text="What the shelf says the book is (title, authors, series, ...)."
+    )
+    reason = models.CharField(max_length=255, help_text="Why it was not merged by itself.")
+    suggested = models.ForeignKey(
+        Book, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    other = models.ForeignKey(
+        Book,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The second candidate, when two books could be it.",
+    )
+    fingerprint = models.CharField(max_length=64, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "path"], name="one_review_per_path")
+        ]
+
+    def __str__(self):
+        return f"{self.found.get('title') or self.path} ({self.reason})"

@@ -242,3 +242,20 @@ def pace_store(monkeypatch, tmp_path):
     monkeypatch.setattr(pace._local, "store", None, raising=False)
     yield pace
     pace._local.store = None
+
+
+# --- the library scan: real audio made by ffmpeg (shelf_audio) ---------------------------
+
+from catalog.tests.shelf_audio import tones  # noqa: E402, F401 - a fixture for every test here
+
+
+@pytest.fixture
+def audiobookshelf(service_server, settings):
+    """Audiobookshelf's API faked (catalog/tests/fakes/audiobookshelf.py), configured."""
+    from catalog.tests.fakes.audiobookshelf import KEY, FakeAudiobookshelf
+
+    server = service_server()
+    settings.AUDIOBOOKSHELF_URL = server.url_for("").rstrip("/")
+    settings.AUDIOBOOKSHELF_TOKEN = KEY
+    settings.AUDIOBOOKSHELF_LIBRARY_IDS = []
+    return FakeAudiobookshelf().install(server)

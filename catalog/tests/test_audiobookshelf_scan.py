@@ -1,70 +1,47 @@
 """After an import, Audiobookshelf is asked to scan the library that holds it (a loopback
 fake answering as PROVIDERS-DETAIL.md section 1 says: Bearer key, 200 at once)."""
 
-import json
-
 import pytest
-from werkzeug import Response
 
-from catalog.clients.audiobookshelf_scan import AudiobookshelfScanClient
+from catalog.clients.audiobookshelf import AudiobookshelfClient
 from catalog.clients.http import ServiceError
+from catalog.tests.fakes.audiobookshelf import KEY
 from catalog.tests.monitoring import downloading_book, monitor, sent, torrent_content
 from scheduling.models import Task
 
-TOKEN = "abs-api-key-never-shown"
+TOKEN = KEY
 
 
 @pytest.fixture
-def audiobookshelf(service_server, settings):
-    server = service_server()
-    settings.AUDIOBOOKSHELF_URL = server.url_for("").rstrip("/")
-    settings.AUDIOBOOKSHELF_TOKEN = TOKEN
-    server.scans = []
-    server.folders = {"lib-books": "/audiobooks", "lib-other": "/elsewhere"}
-
-    def libraries(request):
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return Response("Unauthorized", status=401)
-        found = [
-            {"id": key, "name": key, "mediaType": "book", "folders": [{"fullPath": path}]}
-            for key, path in server.folders.items()
-        ] + [{"id": "lib-pods", "name": "Podcasts", "mediaType": "podcast", "folders": []}]
-        return Response(json.dumps({"libraries": found}), content_type="application/json")
-
-    def scan(request):
-        server.scans.append(request.path.split("/")[3])
-        return Response("OK")
-
-    server.expect_request("/api/libraries").respond_with_handler(libraries)
-    server.expect_request("/api/libraries/lib-books/scan", method="POST").respond_with_handler(scan)
-    server.expect_request("/api/libraries/lib-other/scan", method="POST").respond_with_handler(scan)
-    return server
+def libraries(audiobookshelf):
+    audiobookshelf.libraries["lib-other"] = "/elsewhere"
+    return audiobookshelf
 
 
-def test_the_library_holding_the_folder_is_scanned(audiobookshelf):
-    scanned = AudiobookshelfScanClient().scan_libraries_holding(["/audiobooks/Corey/Book"])
+def test_the_library_holding_the_folder_is_scanned(libraries):
+    scanned = AudiobookshelfClient().scan_libraries_holding(["/audiobooks/Corey/Book"])
 
-    assert (scanned, audiobookshelf.scans) == (["lib-books"], ["lib-books"])
+    assert (scanned, libraries.scans) == (["lib-books"], ["lib-books"])
 
 
-def test_when_no_library_holds_it_every_book_library_is_scanned(audiobookshelf):
-    AudiobookshelfScanClient().scan_libraries_holding(["/mnt/library/Corey/Book"])
+def test_when_no_library_holds_it_every_book_library_is_scanned(libraries):
+    AudiobookshelfClient().scan_libraries_holding(["/mnt/library/Corey/Book"])
 
-    assert audiobookshelf.scans == ["lib-books", "lib-other"]
+    assert libraries.scans == ["lib-books", "lib-other"]
 
 
 def test_a_refused_key_is_an_error_without_the_key(audiobookshelf, settings):
     settings.AUDIOBOOKSHELF_TOKEN = "wrong-key-xyz"
 
     with pytest.raises(ServiceError) as error:
-        AudiobookshelfScanClient().scan_libraries_holding(["/audiobooks"])
+        AudiobookshelfClient().scan_libraries_holding(["/audiobooks"])
 
     assert "wrong-key-xyz" not in str(error.value) and "HTTP 401" in str(error.value)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_import_asks_audiobookshelf_to_scan(audiobookshelf, fake_qbittorrent, shelf):
-    audiobookshelf.folders["lib-books"] = str(shelf)
+    audiobookshelf.libraries["lib-books"] = str(shelf)
     book = downloading_book()
     digest, _ = torrent_content(fake_qbittorrent, "Calibans War [mp3]")
     sent(book, digest)

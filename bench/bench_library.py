@@ -1,0 +1,181 @@
+"""library_scan at scale: a generated library of real (tiny) audiobooks read into the catalog."""
+
+import os
+import shutil
+import subprocess
+import time
+
+import mutagen
+from django.test import override_settings
+
+from bench import world
+from bench.databases import using
+from bench.inprocess import query_shapes, run_job
+from bench.report import Figure
+
+FULL, SMALL = 10_000, 200
+FFMPEG = "/usr/bin/ffmpeg"
+METHOD = """
+A library of N audiobooks generated on disk: half as Author/Series/"Book k - Title
+{Narrator}"/ with one m4b file (series in MP4 freeform SERIES/SERIES-PART tags), half as
+Author/Title/ with one mp3 file (ID3 title, album, artist, composer); each file a copy of
+one tiny tone made once by ffmpeg, then tagged with mutagen. First import: library_scan
+(runner.run_task, in this process, inside CaptureQueriesContext) on an empty catalog.
+Reference: mutagen alone reading the same files' tags and durations in the same run, no
+walk and no database (goal: the import within 1.5× of it). Unchanged rescan: the same job
+again with nothing changed. Reference: a bare os.scandir walk of the tree listing every
+entry (goal: within 3×). Queries per book: the first import of a library a tenth of the
+size gives the reference; the same count per book at both sizes means no query grows with
+the library.
+"""
+
+
+def run(ctx):
+    section = ctx.section("library", "library_scan at scale", METHOD)
+    count = SMALL if ctx.small else FULL
+    tones = _tones(ctx.workdir)
+    full_tree, files = _library(ctx.workdir, "library", count, tones)
+    tenth_tree, _ = _library(ctx.workdir, "library_tenth", count // 10, tones)
+    reference = _mutagen_alone(files)
+    first, rescan, database = _import_twice(ctx, "library", full_tree, count)
+    tenth, _, tenth_db = _import_twice(ctx, "library_tenth", tenth_tree, count // 10)
+    walk = _bare_walk(full_tree)
+    section.detail(
+        f"{count:,} books: first import {first.wall_seconds:.2f} s wall "
+        f"({first.cpu_seconds:.2f} s CPU, {len(first.queries):,} queries); unchanged rescan "
+        f"{rescan.wall_seconds:.2f} s ({len(rescan.queries)} queries); mutagen alone "
+        f"{reference:.2f} s; os.scandir walk {walk:.3f} s"
+    )
+    section.add(
+        _within(
+            "first import",
+            first.wall_seconds,
+            reference,
+            "mutagen alone reading the same tags",
+            1.5,
+            f"{count:,} books",
+        )
+    )
+    section.add(
+        _within("unchanged rescan", rescan.wall_seconds, walk, "bare os.scandir walk of the "
+                "tree", 3, f"{count:,} books, {len(rescan.queries)} queries")
+    )  # fmt: skip
+    per_book, tenth_per_book = len(first.queries) / count, len(tenth.queries) / (count // 10)
+    section.add(
+        Figure(
+            "queries per book, first import",
+            per_book,
+            "queries",
+            reference=tenth_per_book,
+            reference_what=f"at {count // 10:,} books",
+            goal="constant",
+            met=per_book <= tenth_per_book * 1.05,
+        )
+    )
+    for shape, number in query_shapes(first.queries, top=5):
+        section.detail(f"{number:,} × `{shape}`")
+    for name in (database, tenth_db):
+        ctx.server.drop(name)
+    shutil.rmtree(full_tree, ignore_errors=True)
+    shutil.rmtree(tenth_tree, ignore_errors=True)
+
+
+def _within(what, seconds, reference, reference_what, factor, note):
+    """A time held to at most `factor` times its reference."""
+    return Figure(
+        what,
+        seconds,
+        "s",
+        reference=reference,
+        reference_what=reference_what,
+        goal=f"≤ {factor:g}×",
+        met=seconds <= factor * reference,
+        note=note,
+    )
+
+
+def _tones(workdir):
+    made = {}
+    for extension, codec in (("m4b", "aac"), ("mp3", "libmp3lame")):
+        path = os.path.join(workdir, f"tone.{'m4a' if extension == 'm4b' else extension}")
+        subprocess.run(
+            [FFMPEG, "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+             "sine=frequency=440:sample_rate=8000:duration=1", "-ac", "1", "-c:a", codec, path],
+            check=True,
+        )  # fmt: skip
+        made[extension] = path
+    return made
+
+
+def _library(workdir, name, count, tones):
+    """A tree of `count` tagged audiobooks. -> (root, [audio file paths])."""
+    from mutagen.id3 import ID3, TALB, TCOM, TIT2, TPE1
+    from mutagen.mp4 import MP4, MP4FreeForm
+
+    started = time.monotonic()
+    root = os.path.join(workdir, name)
+    files = []
+    for n in range(count):
+        title, author, narrator = world.title(n), world.person(n // 3), world.person(n + 7)
+        if n % 2:
+            folder = os.path.join(root, author, title)
+            path = os.path.join(folder, "01.mp3")
+            os.makedirs(folder)
+            shutil.copyfile(tones["mp3"], path)
+            frames = ID3()
+            for frame, text in ((TIT2, title), (TALB, title), (TPE1, author), (TCOM, narrator)):
+                frames.add(frame(encoding=3, text=[text]))
+            frames.save(path)
+        else:
+            series, position = f"{title.split()[-1]} Saga {n // 6}", str(n % 6 // 2 + 1)
+            folder = os.path.join(root, author, series, f"Book {position} - {title} {{{narrator}}}")
+            path = os.path.join(folder, f"{title}.m4b")
+            os.makedirs(folder)
+            shutil.copyfile(tones["m4b"], path)
+            audio = MP4(path)
+            audio["\xa9alb"], audio["\xa9ART"], audio["\xa9wrt"] = [title], [author], [narrator]
+            audio["----:com.apple.iTunes:SERIES"] = [MP4FreeForm(series.encode())]
+            audio["----:com.apple.iTunes:SERIES-PART"] = [MP4FreeForm(position.encode())]
+            audio.save()
+        files.append(path)
+    print(f"  ({name}: {count:,} audiobooks made in {time.monotonic() - started:.1f}s)", flush=True)
+    return root, files
+
+
+def _mutagen_alone(files):
+    """Reading every file's tags and duration with mutagen, nothing else. -> seconds."""
+    started = time.perf_counter()
+    for path in files:
+        audio = mutagen.File(path)
+        dict(audio.tags or {})
+        audio.info.length  # noqa: B018 - read, as the scan reads it
+    return time.perf_counter() - started
+
+
+def _bare_walk(root):
+    """os.scandir over the whole tree, every entry listed. -> seconds."""
+    started = time.perf_counter()
+    pending = [root]
+    while pending:
+        with os.scandir(pending.pop()) as listing:
+            for entry in listing:
+                if entry.is_dir():
+                    pending.append(entry.path)
+    return time.perf_counter() - started
+
+
+def _import_twice(ctx, label, tree, count):
+    """(first import cost, unchanged rescan cost, database)."""
+    from catalog.models import BookLocation, ShelfReview
+
+    database = ctx.server.clone(ctx.main_db, label)
+    settings = {"LIBRARY_PATHS": [tree], "AUDIOBOOKSHELF_URL": ""}
+    with override_settings(**settings), using(database):
+        first = run_job("library_scan", ctx.log_path(label))
+        # Every folder is a copy on the shelf, or waits for review (two generated titles
+        # may be close enough for the matcher to take them as one book).
+        taken = BookLocation.objects.count() + ShelfReview.objects.count()
+        if taken != count:
+            raise RuntimeError(f"the import took {taken} of {count} folders: {first.task}")
+        rescan = run_job("library_scan", ctx.log_path(label))
+    return first, rescan, database

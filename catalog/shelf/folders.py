@@ -1,0 +1,209 @@
+"""Walking a library folder into books, as Audiobookshelf groups them (PROVIDERS-DETAIL.md
+section 1): a folder holding audio files is one book; its "CD1" / "Disc 2" sub-folders
+belong to it; any other sub-folder is looked at on its own; an audio file directly in the
+root is a single-file book. Nothing here writes to the library.
+
+The walk only lists and stats: a book's signature (names, sizes and mtimes of its files)
+says whether it changed since the last scan, and only then are its files read.
+"""
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from operator import attrgetter
+
+from catalog.importer import DISC_FOLDER
+from catalog.shelf import layout, tags
+from catalog.shelf.found import FoundBook, Unreadable
+
+AUDIO = {".m4b", ".m4a", ".mp3", ".flac", ".ogg", ".opus"}
+SAMPLE = re.compile(r"(?:^|[\W_])(sample|preview)(?:$|[\W_])", re.IGNORECASE)
+BY_NAME = attrgetter("name")
+SKIPPED_FOLDERS = re.compile(r"^(?:[.@#$].*|samples?|extras?|covers?|lost\+found)$", re.I)
+
+
+@dataclass
+class BookFolder:
+    path: str  # the book's folder, or its single file
+    root: str
+    parts: tuple  # the path below the root (the last part without extension for a file)
+    audio: list = field(default_factory=list)  # [(path, size)] sorted by name
+    sidecars: dict = field(default_factory=dict)  # "json" / "opf" -> path
+    fingerprint: str = ""
+
+
+class RootProblem(Exception):
+    """The library root cannot be read: missing, not a folder, or refused."""
+
+
+def book_folders(root, unreadable):
+    """The books under `root`, as BookFolders; what cannot be read goes to `unreadable`.
+    Raises RootProblem when the root itself cannot be listed."""
+    try:
+        entries = _entries(root)
+    except FileNotFoundError:
+        raise RootProblem(f"{root} does not exist (not mounted?)") from None
+    except NotADirectoryError:
+        raise RootProblem(f"{root} is not a folder") from None
+    except PermissionError:
+        raise RootProblem(f"{root} cannot be read: permission denied") from None
+    except OSError as error:
+        raise RootProblem(f"{root} cannot be read: {error.strerror or error}") from None
+    audio, _, folders = _split(entries, unreadable)
+    for path, size, mtime in audio:
+        name = os.path.splitext(os.path.basename(path))[0]
+        yield _book(path, root, (name,), [(path, size, mtime)], {})
+    for folder, _ in folders:
+        yield from _walk(folder, root, unreadable)
+
+
+def _walk(folder, root, unreadable):
+    try:
+        audio, sidecars, folders = _split(_entries(folder), unreadable)
+    except OSError as error:
+        unreadable.append(Unreadable(shown(folder), _why(error)))
+        return
+    others = []
+    for sub, name in folders:
+        if not DISC_FOLDER.match(name):
+            others.append(sub)
+            continue
+        try:
+            audio += _split(_entries(sub), unreadable)[0]
+        except OSError as error:
+            unreadable.append(Unreadable(shown(sub), _why(error)))
+    if audio:
+        parts = tuple(folder[len(root) :].strip(os.sep).split(os.sep))
+        yield _book(folder, root, parts, audio, sidecars)
+    for sub in others:
+        yield from _walk(sub, root, unreadable)
+
+
+def _entries(folder):
+    with os.scandir(folder) as listing:
+        entries = list(listing)
+    entries.sort(key=BY_NAME)
+    return entries
+
+
+def _split(entries, unreadable):
+    """(audio [(path, size, mtime_ns)], sidecars {"json"/"opf": path}, folders [(path,
+    name)]) of a folder's entries; zero-byte audio, broken links and names that are not
+    text go to `unreadable`."""
+    audio, sidecars, folders = [], {}, []
+    for entry in entries:
+        name = entry.name
+        if not _is_text(name):
+            unreadable.append(Unreadable(shown(entry.path), "the name is not valid UTF-8"))
+            continue
+        try:
+            if entry.is_dir():
+                if not SKIPPED_FOLDERS.match(name):
+                    folders.append((entry.path, name))
+                continue
+            if name.startswith("."):  # .DS_Store, ._AppleDouble, partial downloads
+                continue
+            if not _is_audio(name):
+                _sidecar(sidecars, name.lower(), entry.path)
+                continue
+            stat = entry.stat()
+        except FileNotFoundError:
+            unreadable.append(Unreadable(entry.path, "a broken link (its target is gone)"))
+            continue
+        except OSError as error:
+            unreadable.append(Unreadable(entry.path, _why(error)))
+            continue
+        if stat.st_size == 0:
+            unreadable.append(Unreadable(entry.path, "an empty (zero-byte) audio file"))
+            continue
+        audio.append((entry.path, stat.st_size, stat.st_mtime_ns))
+    return audio, sidecars, folders
+
+
+def _is_audio(name):
+    stem, dot, extension = name.rpartition(".")
+    return bool(dot) and f".{extension.lower()}" in AUDIO and not SAMPLE.search(stem)
+
+
+def _sidecar(found, name, path):
+    if name == "metadata.json":
+        found["json"] = path
+    elif name.endswith(".opf"):
+        found.setdefault("opf", path)
+
+
+def _book(path, root, parts, audio, sidecars):
+    digest = hashlib.blake2b(digest_size=16)
+    for file_path, size, mtime in audio:
+        digest.update(f"{file_path}\0{size}\0{mtime}\n".encode())
+    for sidecar in sorted(sidecars.values()):
+        try:
+            stat = os.stat(sidecar)
+            digest.update(f"{sidecar}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        except OSError:
+            pass  # gone since the listing: the signature changes anyway
+    return BookFolder(
+        path=path,
+        root=root,
+        parts=parts,
+        audio=[(file_path, size) for file_path, size, _ in audio],
+        sidecars=sidecars,
+        fingerprint=digest.hexdigest(),
+    )
+
+
+def _is_text(name):
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept by Python as surrogates
+        return False
+    return True
+
+
+def shown(path):
+    """The path as text a person (and the database) can take, bad bytes replaced."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def _why(error):
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return error.strerror or type(error).__name__
+
+
+# --- reading a book ----------------------------------------------------------------------------
+
+
+def read_book(folder, source, unreadable):
+    """The FoundBook a BookFolder holds: sidecar first, then the first audio file's tags,
+    then the path; runtime the sum of the durations. None when no audio file is readable."""
+    found = FoundBook(source=source, path=folder.path, root=folder.root)
+    found.fingerprint = folder.fingerprint
+    for kind, reader in (("json", tags.read_metadata_json), ("opf", tags.read_opf)):
+        if kind in folder.sidecars:
+            try:
+                found.fill(**reader(folder.sidecars[kind]))
+            except tags.TagError as error:
+                unreadable.append(Unreadable(folder.sidecars[kind], str(error)))
+    runtime, readable, tagged = 0.0, [], False
+    for path, size in folder.audio:
+        try:
+            file_tags, length = tags.read_audio(path)
+        except tags.TagError as error:
+            unreadable.append(Unreadable(path, str(error)))
+            continue
+        if not tagged:
+            found.fill(**tags.described_by_tags(file_tags))
+            tagged = True
+        runtime += length
+        readable.append((path, size))
+    if not readable:
+        return None
+    found.fill(**layout.from_path(folder.parts))
+    found.runtime_seconds = round(runtime) or None
+    found.size_bytes = sum(size for _, size in readable)
+    found.file_count = len(readable)
+    extensions = sorted({os.path.splitext(p)[1].lstrip(".").lower() for p, _ in readable})
+    found.audio_format = " ".join(extensions)[:32]
+    return found

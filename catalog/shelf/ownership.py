@@ -1,0 +1,378 @@
+"""Found audiobooks made owned books of the catalog.
+
+A found book is, in this order: the book of a location already at its path (an import put
+it there, or an earlier scan found it); the book with its ASIN or ISBN; the book its title
+and authors match (the matcher of catalog/matching). A sure match makes that book owned;
+no match creates an owned book (source "library"); a weak match (authors that only partly
+agree, or two books it could be) waits in the review list. Fields the catalog already has,
+and fields staff locked, are never overwritten.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog import matching
+from catalog.library import BookIndex, NameCache, isbn13
+from catalog.matching import AUTHOR_SAME, MATCH_THRESHOLD, NEAR_TIE
+from catalog.matching.authors import same_people
+from catalog.models import Author, Book, BookLocation, Series, ShelfReview
+from catalog.normalize import normalize_title
+from catalog.shelf.found import FoundBook
+
+BOOK_FIELDS = (
+    "id", "title", "subtitle", "isbn_10", "isbn_13", "asin", "goodreads_id", "status",
+    "series_id", "series_position", "release_date", "narrators", "runtime_minutes",
+    "locked_fields",
+)  # fmt: skip
+
+
+LOCATION_FIELDS = (
+    "id", "book_id", "source", "path", "library_root", "fingerprint", "missing_since",
+    "status_before",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class Known:
+    """A location as the scan reads it (rows, not model instances: a rescan of a large
+    library compares 10,000 of them and changes none)."""
+
+    pk: int
+    book_id: int
+    source: str
+    path: str
+    library_root: str
+    fingerprint: str
+    missing_since: object
+    status_before: str
+
+    @classmethod
+    def _make_from(cls, row):
+        return cls(*row)
+
+
+class Sure:
+    def __init__(self, book):
+        self.book = book
+
+
+class Weak:
+    def __init__(self, reason, suggested, other=None):
+        self.reason, self.suggested, self.other = reason, suggested, other
+
+
+class Shelf:
+    """The catalog as the import sees it, loaded once (a few queries whatever its size)."""
+
+    def __init__(self, catalog=True):
+        """catalog=False: only to settle a review (no matching, nothing loaded)."""
+        self.catalog = catalog
+        self.books = {}
+        self.locations = {}
+        known = BookLocation.objects.values_list(*LOCATION_FIELDS) if catalog else []
+        for location in map(Known._make_from, known):
+            self.locations.setdefault(location.path, []).append(location)
+        self.reviews = {(r.source, r.path): r for r in ShelfReview.objects.all()} if catalog else {}
+        # Taken but not yet written: flush() writes them in bulk (a query per table).
+        self._new_books, self._new_locations, self._new_links = [], [], []
+
+    # Loaded when a found book first needs them: an unchanged rescan never does.
+    @cached_property
+    def index(self):
+        books = Book.objects.prefetch_related("authors").only(*BOOK_FIELDS)
+        index = BookIndex(books if self.catalog else [])
+        self.books.update({b.pk: b for group in index.by_title.values() for b in group})
+        return index
+
+    @cached_property
+    def names(self):
+        return PendingNames()
+
+    # --- what the scan asks ----------------------------------------------------------------
+
+    def unchanged(self, source, path, fingerprint):
+        """True when this copy was read before with this signature (nothing to do)."""
+        location = self.location(source, path)
+        if location is not None:
+            return location.fingerprint == fingerprint and location.missing_since is None
+        review = self.reviews.get((source, path))
+        return review is not None and review.fingerprint == fingerprint
+
+    def location(self, source, path):
+        """The location this source keeps at this path; for a folder, the location the
+        download importer wrote there (the same folder: the same copy)."""
+        here = self.locations.get(path, [])
+        mine = [x for x in here if x.source == source]
+        if not mine and source == BookLocation.FOLDER:
+            mine = [x for x in here if x.source == BookLocation.IMPORT]
+        return mine[0] if mine else None
+
+    # --- taking a found book ---------------------------------------------------------------
+
+    def take(self, found):
+        """Record one found (changed or new) book. -> "matched", "created" or "review"."""
+        location = self.location(found.source, found.path)
+        if location is not None:
+            self._own(self._book(location), found, location)
+            return "matched"
+        elsewhere = self.locations.get(found.path)
+        if elsewhere:  # another source knows this path: the same book
+            self._own(self._book(elsewhere[0]), found)
+            return "matched"
+        answer = self.match(found)
+        if isinstance(answer, Weak):
+            self._review(found, answer)
+            return "review"
+        if answer is None:
+            self._own(self._create(found), found)
+            return "created"
+        self._own(answer.book, found)
+        return "matched"
+
+    def _book(self, location):
+        """A location's book (a book taken in this chunk is still to be written)."""
+        if location.book_id is None:
+            return location.book
+        if location.book_id not in self.books:
+            self.books[location.book_id] = Book.objects.only(*BOOK_FIELDS).get(pk=location.book_id)
+        return self.books[location.book_id]
+
+    def match(self, found):
+        """Sure(book), Weak(reason, suggested, other) or None (a new book)."""
+        book = self.index.by_asin.get(found.asin.upper()) if found.asin else None
+        book = book or (self.index.by_isbn.get(isbn13(found.isbn)) if found.isbn else None)
+        if book is not None:
+            return Sure(book)
+        key = matching.clean_title(found.title)
+        if not key:
+            return None
+        candidates = self.index.by_title.get(key) or [
+            b for group in self.index._near(found.title) for b in group
+        ]
+        scored = [(self._score(found, b), n, b) for n, b in enumerate(candidates)]
+        scored = sorted(
+            (item for item in scored if item[0] >= MATCH_THRESHOLD),
+            key=lambda item: (-item[0], item[1]),
+        )
+        if not scored:
+            return None
+        best_score, _, best = scored[0]
+        close = [b for score, _, b in scored[1:] if best_score - score < NEAR_TIE]
+        if close:
+            return Weak("two books of the catalog could be it", best, close[0])
+        theirs = self.index.authors.get(_key(best), [])
+        score = matching.author_score(found.authors, theirs)
+        partly = score is not None and (
+            score < AUTHOR_SAME or not _same_people(found.authors, theirs)
+        )
+        if partly:
+            return Weak("the title matches but the authors only partly agree", best)
+        return Sure(best)
+
+    def _score(self, found, book):
+        authors = self.index.authors.get(_key(book), [])
+        return matching.book_score(found.title, found.authors, book.title, authors, book.subtitle)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def _create(self, found):
+        """A new owned book, written by flush() with its authors and series."""
+        title = (found.title or "Unknown title")[:500]
+        book = Book(
+            title=title,
+            title_normalized=normalize_title(title),  # bulk_create does not call save()
+            subtitle=found.subtitle[:500],
+            narrators=", ".join(found.narrators)[:500],
+            series=self.names.series_named(found.series),
+            series_position=found.position[:16] if found.series else "",
+            asin=found.asin.upper()[:10],
+            isbn_13=isbn13(found.isbn),
+            published_date=found.year[:4],
+            runtime_minutes=_minutes(found.runtime_seconds),
+            status=Book.OWNED,  # with nothing to fall back to: "discovered" when it is gone
+            source="library",
+        )
+        self._new_books.append(book)
+        authors = self.names.authors_named(found.authors)
+        self._new_links += [Book.authors.through(book=book, author=a) for a in authors]
+        # The index learns the book, so that a second copy (mp3 beside m4b) joins it.
+        self._learn(book, [a.name for a in authors])
+        return book
+
+    def _learn(self, book, author_names):
+        """Add a new book to the index without a query (it knows its authors already)."""
+        for value in (book.isbn_13, book.isbn_10):
+            if isbn13(value):
+                self.index.by_isbn[isbn13(value)] = book
+        if book.asin:
+            self.index.by_asin[book.asin.upper()] = book
+        key = matching.clean_title(book.title)
+        if key not in self.index.order:
+            words = set(key.split())
+            self.index.order[key] = len(self.index.order)
+            self.index.word_count[key] = len(words)
+            for word in words:
+                self.index.by_word[word].add(key)
+        self.index.by_title[key].append(book)
+        self.index.authors[_key(book)] = author_names
+
+    def _own(self, book, found, location=None):
+        """The copy recorded at its path, the book owned, what it lacks filled in."""
+        values = {
+            "library_root": found.root[:1024],
+            "external_id": found.external_id[:64],
+            "audio_format": found.audio_format[:32],
+            "runtime_seconds": found.runtime_seconds,
+            "size_bytes": found.size_bytes,
+            "file_count": found.file_count,
+            "fingerprint": found.fingerprint,
+            "last_seen": timezone.now(),
+            "missing_since": None,
+        }
+        # Inside the caller's transaction (a chunk of the scan, a review settled).
+        if location is None:
+            location = BookLocation(
+                book=book,
+                source=found.source,
+                path=found.path,
+                status_before="" if book.status == Book.OWNED else book.status,
+                **values,
+            )
+            self._new_locations.append(location)  # written by flush()
+            self.locations.setdefault(found.path, []).append(location)
+        else:
+            BookLocation.objects.filter(pk=location.pk).update(**values)
+            location.fingerprint, location.missing_since = found.fingerprint, None
+        if self.reviews.pop((found.source, found.path), None) is not None:
+            ShelfReview.objects.filter(source=found.source, path=found.path).delete()
+        changes = self._book_changes(book, found)
+        if changes and book.pk is not None:  # else it is written whole by flush()
+            Book.objects.filter(pk=book.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(book, name, value)
+
+    def flush(self):
+        """Write what was taken since the last flush, a query per table: new authors,
+        series and books, then the locations and the author links that refer to them."""
+        if "names" in self.__dict__:  # loaded: names were asked for (not on a rescan)
+            Author.objects.bulk_create(self.names.unwritten_authors)
+            Series.objects.bulk_create(self.names.unwritten_series)
+            self.names.unwritten_authors, self.names.unwritten_series = [], []
+        Book.objects.bulk_create(self._new_books)
+        BookLocation.objects.bulk_create(self._new_locations)
+        Book.authors.through.objects.bulk_create(self._new_links)
+        for book in self._new_books:
+            self.index.authors[book.pk] = self.index.authors.pop(id(book), [])
+            self.books[book.pk] = book
+        self._new_books, self._new_locations, self._new_links = [], [], []
+
+    def _book_changes(self, book, found):
+        changes = {} if book.status == Book.OWNED else {"status": Book.OWNED}
+
+        def fill(field, value, empty):
+            if value and empty and not book.is_locked(field):
+                changes[field] = value
+
+        fill("runtime_minutes", _minutes(found.runtime_seconds), not book.runtime_minutes)
+        fill("narrators", ", ".join(found.narrators)[:500], not book.narrators)
+        if found.series and not book.series_id and not book.is_locked("series"):
+            series = self.names.series_named(found.series)
+            if series.pk is None and book.pk is not None:  # an UPDATE needs it written now
+                self.names.unwritten_series.remove(series)
+                series.save()
+            changes["series"] = series
+            fill("series_position", found.position[:16], not book.series_position)
+        return changes
+
+    def _review(self, found, weak):
+        self.flush()  # a candidate may be a book taken in this chunk
+        ShelfReview.objects.update_or_create(
+            source=found.source,
+            path=found.path,
+            defaults={
+                "library_root": found.root[:1024],
+                "found": {**found.described(), "runtime_seconds": found.runtime_seconds},
+                "reason": weak.reason,
+                "suggested": weak.suggested,
+                "other": weak.other,
+                "fingerprint": found.fingerprint,
+            },
+        )
+
+    # --- gone ------------------------------------------------------------------------------
+
+    def mark_missing(self, locations):
+        """These copies are gone: each book left without a present copy is no longer owned
+        (back to the status it had before the library made it owned). Never deleted."""
+        now = timezone.now()
+        ids = [location.pk for location in locations]
+        BookLocation.objects.filter(pk__in=ids).update(missing_since=now)
+        for location in locations:
+            location.missing_since = now
+        book_ids = {location.book_id for location in locations}
+        still_here = set(
+            BookLocation.objects.filter(book_id__in=book_ids, missing_since__isnull=True)
+            .values_list("book_id", flat=True)
+            .distinct()
+        )
+        gone = book_ids - still_here
+        earlier = dict(
+            BookLocation.objects.filter(book_id__in=gone)
+            .exclude(status_before="")
+            .values_list("book_id", "status_before")
+        )
+        for book_id in gone:
+            Book.objects.filter(pk=book_id, status=Book.OWNED).update(
+                status=earlier.get(book_id, Book.DISCOVERED)
+            )
+        return len(gone)
+
+
+class PendingNames(NameCache):
+    """Authors and series by name; new ones are made here and written by Shelf.flush()."""
+
+    def __init__(self):
+        super().__init__()
+        self.unwritten_authors, self.unwritten_series = [], []
+
+    def new_author(self, name):
+        author = Author(name=name, name_normalized=normalize_title(name))
+        self.unwritten_authors.append(author)
+        return author
+
+    def new_series(self, name):
+        series = Series(name=name, name_normalized=normalize_title(name))
+        self.unwritten_series.append(series)
+        return series
+
+
+def _key(book):
+    """The index's key of a book's authors (a book not yet written has no pk)."""
+    return book.pk if book.pk is not None else id(book)
+
+
+def _minutes(seconds):
+    return max(1, round(seconds / 60)) if seconds else None
+
+
+def _same_people(ours, theirs):
+    return same_people(ours, theirs) is not False
+
+
+def settle(review, book=None):
+    """Staff's answer to a review: the copy is `book`'s, or (None) a book of its own."""
+    found = FoundBook(
+        source=review.source,
+        path=review.path,
+        root=review.library_root,
+        fingerprint=review.fingerprint,
+        **{k: v for k, v in review.found.items() if k in FoundBook.__dataclass_fields__},
+    )
+    shelf = Shelf(catalog=False)
+    with transaction.atomic():
+        shelf._own(book or shelf._create(found), found)
+        shelf.flush()
+        review.delete()

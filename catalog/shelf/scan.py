@@ -1,0 +1,160 @@
+"""One pass over the shelf: every LIBRARY_PATHS root and Audiobookshelf, read, matched and
+recorded (the library_scan job and `manage.py importlibrary` both call scan()).
+
+Only what changed is read again: a copy whose signature is the one recorded is left alone.
+A copy no longer found is marked missing (its book no longer owned), never deleted. A root
+that is missing, unreadable or suddenly empty is skipped with the reason: a disk asleep is
+not a library emptied, so its books stay owned.
+"""
+
+import os
+from dataclasses import dataclass, field
+from itertools import islice
+
+from django.conf import settings
+from django.db import transaction
+
+from catalog.clients.audiobookshelf import AudiobookshelfClient
+from catalog.models import BookLocation
+from catalog.shelf import audiobookshelf
+from catalog.shelf.folders import RootProblem, book_folders, read_book
+from catalog.shelf.ownership import Shelf
+
+CHUNK = 200  # books written per transaction
+
+
+@dataclass
+class Summary:
+    books: int = 0  # present copies found
+    unchanged: int = 0
+    matched: int = 0
+    created: int = 0
+    review: int = 0
+    no_longer_owned: int = 0
+    unreadable: list = field(default_factory=list)  # Unreadable(path, reason)
+    skipped_roots: list = field(default_factory=list)  # (root, reason)
+
+    def count(self, outcome):
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def line(self):
+        text = (
+            f"{_plural(self.books, 'book')} found: {self.matched} matched, "
+            f"{self.created} created, {self.review} for review, {self.unchanged} unchanged; "
+            f"{self.no_longer_owned} no longer owned; "
+            f"{_plural(len(self.unreadable), 'unreadable file')}"
+        )
+        if self.skipped_roots:
+            text += "; skipped: " + "; ".join(reason for _, reason in self.skipped_roots)
+        return text + "."
+
+
+def _plural(count, word):
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def scan(roots=(), with_audiobookshelf=False, progress=None):
+    """Read `roots` (and Audiobookshelf when asked) into the catalog. -> Summary.
+
+    progress(iterable, total, what) wraps each source's books (a progress bar, the run's
+    cancel check); by default they are iterated as they are.
+    """
+    progress = progress or (lambda iterable, total, what: iterable)
+    summary, shelf = Summary(), Shelf()
+    for root in roots:
+        _scan_root(shelf, os.path.normpath(root), summary, progress)
+    if with_audiobookshelf:
+        _scan_audiobookshelf(shelf, summary, progress)
+    return summary
+
+
+def _scan_root(shelf, root, summary, progress):
+    try:
+        folders = list(book_folders(root, summary.unreadable))
+    except RootProblem as problem:
+        summary.skipped_roots.append((root, str(problem)))
+        return
+    known = [loc for loc in _located_under(shelf, root) if loc.missing_since is None]
+    if not folders and known:
+        summary.skipped_roots.append(
+            (root, f"{root} holds no books now but {len(known)} were there: not read as "
+             "removed (a disk asleep or not mounted?)")
+        )  # fmt: skip
+        return
+    seen = set()
+    books = progress(folders, len(folders), root)
+    for chunk in _chunks(books):
+        with transaction.atomic():
+            for folder in chunk:
+                seen.add(folder.path)
+                summary.books += 1
+                if shelf.unchanged(BookLocation.FOLDER, folder.path, folder.fingerprint):
+                    summary.unchanged += 1
+                    continue
+                found = read_book(folder, BookLocation.FOLDER, summary.unreadable)
+                if found is not None:
+                    summary.count(shelf.take(found))
+            shelf.flush()
+    gone = [
+        loc for loc in known if loc.path not in seen and loc.source != BookLocation.AUDIOBOOKSHELF
+    ]
+    summary.no_longer_owned += shelf.mark_missing(gone)
+
+
+def _located_under(shelf, root):
+    prefix = root.rstrip("/") + "/"
+    return [
+        location
+        for path, locations in shelf.locations.items()
+        if path.startswith(prefix) or path == root
+        for location in locations
+    ]
+
+
+def _chunks(iterable):
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield chunk
+
+
+def _scan_audiobookshelf(shelf, summary, progress):
+    """Every book library of Audiobookshelf (or those of AUDIOBOOKSHELF_LIBRARY_IDS)."""
+    client = AudiobookshelfClient()
+    wanted = set(settings.AUDIOBOOKSHELF_LIBRARY_IDS)
+    for library_id, name, _ in client.book_libraries():
+        if wanted and library_id not in wanted:
+            continue
+        items = [item for item in client.items(library_id) if audiobookshelf.present(item)]
+        known = [
+            loc
+            for locations in shelf.locations.values()
+            for loc in locations
+            if loc.source == BookLocation.AUDIOBOOKSHELF
+            and loc.library_root == library_id
+            and loc.missing_since is None
+        ]
+        if not items and known:
+            summary.skipped_roots.append(
+                (library_id, f"Audiobookshelf library {name} lists no books now but "
+                 f"{len(known)} were there: not read as removed")
+            )  # fmt: skip
+            continue
+        changed = [
+            item
+            for item in items
+            if not shelf.unchanged(
+                BookLocation.AUDIOBOOKSHELF, str(item.get("path")), audiobookshelf.fingerprint(item)
+            )
+        ]
+        full = client.expanded(item["id"] for item in changed)
+        summary.books += len(items)
+        summary.unchanged += len(items) - len(changed)
+        for chunk in _chunks(progress(changed, len(changed), f"Audiobookshelf: {name}")):
+            with transaction.atomic():
+                for item in chunk:
+                    found = audiobookshelf.found_book(item, library_id, full.get(item["id"]))
+                    summary.count(shelf.take(found))
+                shelf.flush()
+        seen = {audiobookshelf.found_book(item, library_id).path for item in items}
+        gone = [loc for loc in known if loc.path not in seen]
+        summary.no_longer_owned += shelf.mark_missing(gone)

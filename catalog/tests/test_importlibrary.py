@@ -1,0 +1,66 @@
+"""manage.py importlibrary: the library scan in the foreground, with what it found."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from catalog.models import Book, BookLocation, ShelfReview
+from catalog.tests.shelf_audio import audio_file
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def library(tmp_path, tones, settings):
+    settings.LIBRARY_PATHS, settings.AUDIOBOOKSHELF_URL = [], ""
+    audio_file(tones, tmp_path / "Frank Herbert" / "Dune" / "01.mp3")
+    audio_file(tones, tmp_path / "Andy Weir" / "The Martian" / "01.m4b")
+    (tmp_path / "Andy Weir" / "Broken").mkdir()
+    (tmp_path / "Andy Weir" / "Broken" / "01.mp3").write_bytes(b"")
+    return tmp_path
+
+
+def importlibrary(*args):
+    out, err = StringIO(), StringIO()
+    call_command("importlibrary", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_it_imports_a_folder_and_says_what_it_found(library):
+    out, err = importlibrary(str(library))
+
+    assert "2 books found: 0 matched, 2 created, 0 for review" in out
+    assert f"Unreadable: {library}/Andy Weir/Broken/01.mp3: an empty (zero-byte) audio file" in out
+    assert Book.objects.filter(status=Book.OWNED).count() == 2
+    assert "2/2" in err  # the progress bar
+
+
+def test_a_dry_run_says_the_same_and_writes_nothing(library):
+    out, _ = importlibrary(str(library), "--dry-run")
+
+    assert "Dry run, nothing written. 2 books found: 0 matched, 2 created" in out
+    assert (Book.objects.count(), BookLocation.objects.count(), ShelfReview.objects.count()) == (
+        0,
+        0,
+        0,
+    )
+
+
+def test_without_a_path_it_reads_library_paths(library, settings):
+    settings.LIBRARY_PATHS = [str(library)]
+
+    out, _ = importlibrary()
+
+    assert "2 created" in out
+
+
+def test_a_relative_path_is_refused(library):
+    with pytest.raises(CommandError, match="expected an absolute folder"):
+        importlibrary("audiobooks")
+
+
+def test_a_missing_folder_is_reported_as_skipped(tmp_path):
+    out, _ = importlibrary(str(tmp_path / "nas"))
+
+    assert f"Skipped {tmp_path}/nas: {tmp_path}/nas does not exist (not mounted?)" in out

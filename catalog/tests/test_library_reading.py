@@ -1,0 +1,259 @@
+"""What the library scan reads from a folder of real audio (made by ffmpeg, tagged by
+mutagen): one book per folder, disc folders joined, sidecars, then tags, then the path."""
+
+import json
+import os
+
+import pytest
+
+from catalog.models import BookLocation
+from catalog.shelf.folders import book_folders, read_book
+from catalog.tests.shelf_audio import SECONDS, audio_file
+
+
+def read(root):
+    unreadable = []
+    books = [
+        read_book(f, BookLocation.FOLDER, unreadable) for f in book_folders(str(root), unreadable)
+    ]
+    return {os.path.relpath(b.path, root): b for b in books if b}, unreadable
+
+
+def test_a_folder_of_audio_is_one_book_and_its_runtime_is_the_sum(tmp_path, tones):
+    for n in (1, 2, 3):
+        audio_file(tones, tmp_path / "Andy Weir" / "Project Hail Mary" / f"{n:02}.mp3")
+
+    books, _ = read(tmp_path)
+
+    book = books["Andy Weir/Project Hail Mary"]
+    assert (book.title, book.authors, book.file_count) == ("Project Hail Mary", ["Andy Weir"], 3)
+    assert abs(book.runtime_seconds - 3 * SECONDS) <= 1
+
+
+def test_disc_folders_belong_to_their_book(tmp_path, tones):
+    book = tmp_path / "Frank Herbert" / "Dune"
+    audio_file(tones, book / "CD1" / "01.mp3")
+    audio_file(tones, book / "Disc 2" / "01.mp3")
+
+    books, _ = read(tmp_path)
+
+    assert list(books) == ["Frank Herbert/Dune"] and books["Frank Herbert/Dune"].file_count == 2
+
+
+def test_an_audio_file_in_the_root_is_a_single_file_book(tmp_path, tones):
+    audio_file(tones, tmp_path / "Leviathan Wakes.m4b")
+
+    books, _ = read(tmp_path)
+
+    assert books["Leviathan Wakes.m4b"].title == "Leviathan Wakes"
+
+
+def test_the_series_layout_gives_author_series_position_year_and_narrator(tmp_path, tones):
+    folder = (
+        tmp_path
+        / "Brandon Sanderson"
+        / "Mistborn"
+        / "Vol 1 - 2006 - The Final Empire {Michael Kramer}"
+    )
+    audio_file(tones, folder / "part1.flac")
+
+    book = read(tmp_path)[0][os.path.relpath(folder, tmp_path)]
+
+    assert (book.title, book.authors, book.series, book.position, book.year, book.narrators) == (
+        "The Final Empire",
+        ["Brandon Sanderson"],
+        "Mistborn",
+        "1",
+        "2006",
+        ["Michael Kramer"],
+    )
+
+
+@pytest.mark.parametrize(
+    "folder, title, position",
+    [
+        ("Book 2 - Calibans War", "Calibans War", "2"),
+        ("Abaddons Gate (Book 3)", "Abaddons Gate", "3"),
+    ],
+)
+def test_a_position_in_the_folder_name_is_read(tmp_path, tones, folder, title, position):
+    audio_file(tones, tmp_path / "James S. A. Corey" / "The Expanse" / folder / "a.ogg")
+
+    book = read(tmp_path)[0][f"James S. A. Corey/The Expanse/{folder}"]
+
+    assert (book.title, book.series, book.position) == (title, "The Expanse", position)
+
+
+def test_m4b_tags_come_before_the_folder_name(tmp_path, tones):
+    audio_file(
+        tones, tmp_path / "misc" / "x" / "book.m4b",
+        album="The Way of Kings", artist="Brandon Sanderson",
+        composer="Michael Kramer, Kate Reading",
+        genre="Fantasy", year="2010", mvnm="The Stormlight Archive", mvin="1", asin="B003ZWFO7E",
+    )  # fmt: skip
+
+    book = read(tmp_path)[0]["misc/x"]
+
+    assert (book.title, book.authors, book.series, book.position, book.asin, book.year) == (
+        "The Way of Kings",
+        ["Brandon Sanderson"],
+        "The Stormlight Archive",
+        "1",
+        "B003ZWFO7E",
+        "2010",
+    )
+    assert book.narrators == ["Michael Kramer, Kate Reading"] and book.genres == ["Fantasy"]
+
+
+def test_freeform_m4b_series_tags_are_read(tmp_path, tones):
+    audio_file(
+        tones, tmp_path / "a" / "b.m4a", title="Words of Radiance", series="Stormlight", part="2"
+    )
+
+    book = read(tmp_path)[0]["a"]
+
+    assert (book.title, book.series, book.position) == ("Words of Radiance", "Stormlight", "2")
+
+
+def test_id3_txxx_series_asin_and_isbn_are_read(tmp_path, tones):
+    audio_file(
+        tones, tmp_path / "x" / "01.mp3", album="Red Rising", album_artist="Pierce Brown",
+        series="Red Rising Saga", part="1", isbn="9780345539786",
+    )  # fmt: skip
+
+    book = read(tmp_path)[0]["x"]
+
+    assert (book.title, book.authors, book.series, book.position, book.isbn) == (
+        "Red Rising",
+        ["Pierce Brown"],
+        "Red Rising Saga",
+        "1",
+        "9780345539786",
+    )
+
+
+def test_id3_movement_frames_are_a_series(tmp_path, tones):
+    audio_file(
+        tones, tmp_path / "x" / "01.mp3", album="Golden Son", mvnm="Red Rising Saga", mvin="2"
+    )
+
+    book = read(tmp_path)[0]["x"]
+
+    assert (book.series, book.position) == ("Red Rising Saga", "2")
+
+
+def test_vorbis_comments_give_narrator_and_series(tmp_path, tones):
+    audio_file(tones, tmp_path / "x" / "01.opus", album="Dune", artist="Frank Herbert",
+               composer="Scott Brick", series="Dune", part="1")  # fmt: skip
+
+    book = read(tmp_path)[0]["x"]
+
+    assert (book.narrators, book.series, book.position) == (["Scott Brick"], "Dune", "1")
+
+
+def test_an_audiobookshelf_metadata_json_comes_before_the_tags(tmp_path, tones):
+    folder = tmp_path / "Someone" / "Wrong Title"
+    audio_file(tones, folder / "01.mp3", album="Tag Title", artist="Tag Author")
+    (folder / "metadata.json").write_text(json.dumps({
+        "title": "Children of Time", "authors": ["Adrian Tchaikovsky"], "narrators": ["Mel Hudson"],
+        "series": ["Children of Time #1"], "asin": "B01N0X2G0J", "publishedYear": "2015",
+    }))  # fmt: skip
+
+    book = read(tmp_path)[0]["Someone/Wrong Title"]
+
+    assert (book.title, book.authors, book.series, book.position, book.asin) == (
+        "Children of Time",
+        ["Adrian Tchaikovsky"],
+        "Children of Time",
+        "1",
+        "B01N0X2G0J",
+    )
+
+
+def test_a_calibre_opf_gives_title_authors_narrator_series_and_isbn(tmp_path, tones):
+    folder = tmp_path / "x"
+    audio_file(tones, folder / "01.mp3", album="Tag Title")
+    (folder / "metadata.opf").write_text(
+        '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" '
+        'xmlns:opf="http://www.idpf.org/2007/opf"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<dc:title>Hyperion</dc:title><dc:creator opf:role="aut">Dan Simmons</dc:creator>'
+        '<dc:creator opf:role="nrt">Victor Bevine</dc:creator>'
+        '<dc:identifier opf:scheme="ISBN">9780553283686</dc:identifier>'
+        '<meta name="calibre:series" content="Hyperion Cantos"/>'
+        '<meta name="calibre:series_index" content="1.0"/></metadata></package>'
+    )
+
+    book = read(tmp_path)[0]["x"]
+
+    assert (book.title, book.authors, book.narrators, book.series, book.position, book.isbn) == (
+        "Hyperion",
+        ["Dan Simmons"],
+        ["Victor Bevine"],
+        "Hyperion Cantos",
+        "1",
+        "9780553283686",
+    )
+
+
+def test_non_books_are_skipped(tmp_path, tones):
+    (tmp_path / "Notes").mkdir()
+    (tmp_path / "Notes" / "readme.txt").write_text("hi")
+    (tmp_path / "Notes" / "cover.jpg").write_bytes(b"\xff\xd8")
+    (tmp_path / ".DS_Store").write_bytes(b"x")
+    audio_file(tones, tmp_path / "@eaDir" / "x" / "01.mp3")
+    audio_file(tones, tmp_path / "Author" / "Book" / "sample.mp3")
+    audio_file(tones, tmp_path / "Author" / "Book2" / "01.mp3")
+
+    books, unreadable = read(tmp_path)
+
+    assert (list(books), unreadable) == (["Author/Book2"], [])
+
+
+def test_bad_files_are_counted_with_their_path_and_the_scan_goes_on(tmp_path, tones):
+    audio_file(tones, tmp_path / "A" / "Good" / "01.mp3")
+    (tmp_path / "A" / "Empty").mkdir(parents=True)
+    (tmp_path / "A" / "Empty" / "01.m4b").write_bytes(b"")
+    (tmp_path / "A" / "Corrupt").mkdir()
+    (tmp_path / "A" / "Corrupt" / "01.flac").write_bytes(b"fLaC" + b"\x00" * 64)
+    (tmp_path / "A" / "Linked").mkdir()
+    os.symlink(tmp_path / "nowhere.mp3", tmp_path / "A" / "Linked" / "01.mp3")
+    bad_name = os.fsencode(tmp_path / "A") + b"/Caf\xe9"
+    os.makedirs(bad_name)
+
+    books, unreadable = read(tmp_path)
+
+    assert list(books) == ["A/Good"]
+    reasons = {os.path.relpath(u.path, tmp_path): u.reason for u in unreadable}
+    assert set(reasons) == {"A/Empty/01.m4b", "A/Corrupt/01.flac", "A/Linked/01.mp3", "A/Caf\ufffd"}
+    assert "zero-byte" in reasons["A/Empty/01.m4b"] and "broken link" in reasons["A/Linked/01.mp3"]
+
+
+def test_a_folder_that_cannot_be_listed_is_counted_and_the_scan_goes_on(
+    tmp_path, tones, monkeypatch
+):
+    audio_file(tones, tmp_path / "A" / "Good" / "01.mp3")
+    audio_file(tones, tmp_path / "A" / "Locked" / "01.mp3")
+    listing = os.scandir
+
+    def refuse(path):
+        if str(path).endswith("Locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)  # the tests run as root, whom chmod can't stop
+
+    books, unreadable = read(tmp_path)
+
+    assert list(books) == ["A/Good"]
+    assert [(os.path.relpath(u.path, tmp_path), u.reason) for u in unreadable] == [
+        ("A/Locked", "permission denied")
+    ]
+
+
+def test_reading_writes_nothing_to_the_library(tmp_path, tones):
+    audio_file(tones, tmp_path / "A" / "B" / "01.m4b", album="B")
+    before = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in tmp_path.rglob("*")}
+
+    read(tmp_path)
+
+    assert {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in tmp_path.rglob("*")} == before
