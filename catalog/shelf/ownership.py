@@ -163,7 +163,7 @@ class Shelf:
         close = [b for score, _, b in scored[1:] if best_score - score < NEAR_TIE]
         if close:
             return Weak("two books of the catalog could be it", best, close[0])
-        theirs = self.index.authors.get(_key(best), [])
+        theirs = self.index.authors.get(id(best), [])
         score = matching.author_score(found.authors, theirs)
         partly = score is not None and (
             score < AUTHOR_SAME or not _same_people(found.authors, theirs)
@@ -173,7 +173,7 @@ class Shelf:
         return Sure(best)
 
     def _score(self, found, book):
-        authors = self.index.authors.get(_key(book), [])
+        authors = self.index.authors.get(id(book), [])
         return matching.book_score(found.title, found.authors, book.title, authors, book.subtitle)
 
     # --- writing ---------------------------------------------------------------------------
@@ -204,20 +204,7 @@ class Shelf:
 
     def _learn(self, book, author_names):
         """Add a new book to the index without a query (it knows its authors already)."""
-        for value in (book.isbn_13, book.isbn_10):
-            if isbn13(value):
-                self.index.by_isbn[isbn13(value)] = book
-        if book.asin:
-            self.index.by_asin[book.asin.upper()] = book
-        key = matching.clean_title(book.title)
-        if key not in self.index.order:
-            words = set(key.split())
-            self.index.order[key] = len(self.index.order)
-            self.index.word_count[key] = len(words)
-            for word in words:
-                self.index.by_word[word].add(key)
-        self.index.by_title[key].append(book)
-        self.index.authors[_key(book)] = author_names
+        self.index.add(book, author_names)
 
     def _own(self, book, found, location=None):
         """The copy recorded at its path, the book owned, what it lacks filled in."""
@@ -265,7 +252,6 @@ class Shelf:
         BookLocation.objects.bulk_create(self._new_locations)
         Book.authors.through.objects.bulk_create(self._new_links)
         for book in self._new_books:
-            self.index.authors[book.pk] = self.index.authors.pop(id(book), [])
             self.books[book.pk] = book
         self._new_books, self._new_locations, self._new_links = [], [], []
 
@@ -347,11 +333,6 @@ class PendingNames(NameCache):
         series = Series(name=name, name_normalized=normalize_title(name))
         self.unwritten_series.append(series)
         return series
-
-
-def _key(book):
-    """The index's key of a book's authors (a book not yet written has no pk)."""
-    return book.pk if book.pk is not None else id(book)
 
 
 def _minutes(seconds):
