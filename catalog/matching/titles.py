@@ -144,7 +144,8 @@ def _descriptor(part, roman_one=False):
 
 def _bracket_descriptor(content):
     """(series, position) from bracketed text such as "The Expanse, #1" or "Expanse 1"."""
-    first = content.split(";")[0].strip()
+    # Tracker tags first: "[MP3]" is a format, not volume 3 of a series "MP".
+    first = _NOISE.sub(" ", content.split(";")[0]).strip()
     found = _descriptor(first)
     if found:
         return found

@@ -94,6 +94,7 @@ def test_the_subtitle_policy_only_ever_lowers_a_match(title, authors, book, book
 @settings(max_examples=200, deadline=None)
 @given(title_like, tracker_noise)
 @example("A A A (B)", "(Unabridged)")  # articles alone: the name fell back to the raw text
+@example("A A A A A 1 : A", "[MP3]")  # a bracketed format read as volume 3 of a series "MP"
 def test_a_tracker_tag_never_changes_a_match(title, noise):
     assume(clean_title(title))
     assert title_score.__wrapped__(title, f"{title} {noise}") == 100
