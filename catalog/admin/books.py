@@ -129,7 +129,6 @@ class BookAdmin(admin.ModelAdmin):
         "series_link",
         "status",
         "source",
-        "language",
         "releases",
         "gaps",
         "on_the_shelf",
