@@ -29,21 +29,24 @@ def library_scan(run):
             yield book
             run.succeeded()
 
-    try:
-        summary = scan(roots, with_audiobookshelf=with_abs, progress=progress)
-    except ServiceError as error:
-        health.record("audiobookshelf", False, str(error))
-        raise
-    for item in summary.unreadable:
-        run.failed("library file", item.path, item.reason, label=item.path)
-    report(summary, roots, with_abs)
-    return summary.line()
-
-
-def report(summary, roots, with_abs):
-    """The health of the library (and of Audiobookshelf, when it was read)."""
-    skipped = [reason for _, reason in summary.skipped_roots]
-    if roots:
-        health.record("library", not skipped, "; ".join(skipped) or summary.line())
+    lines = []
+    if roots:  # first, and committed whatever Audiobookshelf then answers
+        summary = scan(roots, progress=progress)
+        for item in summary.unreadable:
+            run.failed("library file", item.path, item.reason, label=item.path)
+        lines.append(f"Folders: {_health('library', summary)}")
     if with_abs:
-        health.record("audiobookshelf", True, "its library was read")
+        try:
+            summary = scan(with_audiobookshelf=True, progress=progress)
+        except ServiceError as error:
+            health.record("audiobookshelf", False, str(error))
+            raise
+        lines.append(f"Audiobookshelf: {_health('audiobookshelf', summary)}")
+    return " ".join(lines)
+
+
+def _health(service, summary):
+    """Record what the scan of `service` found (a problem when a root was skipped)."""
+    skipped = "; ".join(reason for _, reason in summary.skipped_roots)
+    health.record(service, not skipped, skipped or summary.line())
+    return summary.line()
