@@ -5,10 +5,16 @@ import pytest
 
 from catalog.models import Book, BookLocation
 from catalog.tests.fakes.audiobookshelf import abs_item
+from scheduling import health
 from scheduling.models import ServiceCheck, Task
 from scheduling.runner import run_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_health():
+    health.forget_cache()  # an earlier test's identical record must not hold this one back
 
 
 @pytest.fixture(autouse=True)

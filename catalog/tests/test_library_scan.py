@@ -8,10 +8,16 @@ from django.utils import timezone
 from catalog.models import Author, Book, BookLocation, Series, ShelfReview
 from catalog.shelf.scan import scan
 from catalog.tests.shelf_audio import audio_file
+from scheduling import health
 from scheduling.models import FailedAttempt, ServiceCheck, Task
 from scheduling.runner import run_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_health():
+    health.forget_cache()  # an earlier test's identical record must not hold this one back
 
 
 @pytest.fixture
