@@ -5,11 +5,14 @@ not be read is in the run's log and in the health of "library"; a refused Audiob
 key fails the run with one error, after the folders' part is committed.
 """
 
+import os
+
 from django.conf import settings
 
 from catalog.clients.http import ServiceError
 from catalog.shelf.scan import scan
 from scheduling import health
+from scheduling.models import FailedAttempt
 from scheduling.runner import SkipRun
 
 NOTHING_CONFIGURED = (
@@ -34,6 +37,7 @@ def library_scan(run):
         summary = scan(roots, progress=progress)
         for item in summary.unreadable:
             run.failed("library file", item.path, item.reason, label=item.path)
+        _resolve_fixed(run, summary)
         lines.append(f"Folders: {_health('library', summary)}")
     if with_abs:
         try:
@@ -43,6 +47,25 @@ def library_scan(run):
             raise
         lines.append(f"Audiobookshelf: {_health('audiobookshelf', summary)}")
     return " ".join(lines)
+
+
+def _resolve_fixed(run, summary):
+    """Close the failures of files read well now (their folder read again without them) or
+    gone; a file in a folder not read again (unchanged) stays failed."""
+    failing = {item.path for item in summary.unreadable}
+    keys = FailedAttempt.objects.open().filter(task_name=run.name, item_type="library file")
+    fixed = [
+        key
+        for key in keys.values_list("item_key", flat=True)
+        if key not in failing and (_in_any(key, summary.read_again) or not os.path.lexists(key))
+    ]
+    FailedAttempt.resolve(run.name, "library file", fixed)
+
+
+def _in_any(path, folders):
+    """Is the file one of `folders` (a single-file book), or in one, or in its disc folder?"""
+    parent = os.path.dirname(path)
+    return path in folders or parent in folders or os.path.dirname(parent) in folders
 
 
 def _health(service, summary):

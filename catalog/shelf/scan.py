@@ -32,6 +32,7 @@ class Summary:
     review: int = 0
     no_longer_owned: int = 0
     unreadable: list = field(default_factory=list)  # Unreadable(path, reason)
+    read_again: set = field(default_factory=set)  # folders whose files were all read now
     skipped_roots: list = field(default_factory=list)  # (root, reason)
 
     def count(self, outcome):
@@ -105,6 +106,7 @@ def _take_folders(shelf, folders, summary):
         return
     with transaction.atomic():
         for folder in folders:
+            summary.read_again.add(folder.path)
             found = read_book(folder, BookLocation.FOLDER, summary.unreadable)
             if found is not None:
                 summary.count(shelf.take(found))
