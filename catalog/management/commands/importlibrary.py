@@ -47,6 +47,8 @@ class Command(BaseCommand):
 
     def _import(self, paths, audiobookshelf, dry_run):
         def progress(books, total, what):
+            # The stream beneath Django's OutputWrapper, which would end every redraw of
+            # the bar with a newline (and colour it as an error).
             return tqdm(books, total=total, desc=what, unit="book", file=self.stderr._out)
 
         result = None
