@@ -63,7 +63,7 @@ def test_a_relative_path_is_refused(library):
 def test_a_missing_folder_is_reported_as_skipped(tmp_path):
     out, _ = importlibrary(str(tmp_path / "nas"))
 
-    assert f"Skipped {tmp_path}/nas: {tmp_path}/nas does not exist (not mounted?)" in out
+    assert f"; skipped: {tmp_path}/nas does not exist (not mounted?)." in out
 
 
 def test_it_imports_audiobookshelf_when_asked(library, audiobookshelf):

@@ -64,7 +64,5 @@ class Command(BaseCommand):
     def _print(self, summary, dry_run):
         out = self.stdout.write
         out(("Dry run, nothing written. " if dry_run else "") + summary.line())
-        for root, reason in summary.skipped_roots:
-            out(self.style.WARNING(f"Skipped {root}: {reason}"))
         for item in summary.unreadable:
             out(self.style.WARNING(f"Unreadable: {item.path}: {item.reason}"))
