@@ -46,6 +46,8 @@ def settings_read(**values):
         ("LIBRARY_LAYOUT", "{author}/../{title}", "without empty, . or .. parts"),
         ("LIBRARY_LAYOUT", "{author}/{series}/{title}", "add a second layout after |"),
         ("AUDIOBOOKSHELF_URL", "abs.local:13378", "expected an http:// or https:// URL"),
+        ("TASK_LIBRARY_SCAN_TIME", "every hour", "TASK_LIBRARY_SCAN_TIME"),
+        ("ENABLE_LIBRARY_SCAN", "sometimes", "expected true or false"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_setting(name, value, why):

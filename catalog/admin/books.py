@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
@@ -16,7 +16,7 @@ from catalog.admin.helpers import (
     count_of,
     plural,
 )
-from catalog.models import Book, Download, Release
+from catalog.models import Book, BookLocation, Download, Release
 from scheduling.admin.display import moment
 from scheduling.admin.lists import CappedCountPaginator
 
@@ -120,6 +120,19 @@ class LockFieldsForm(forms.Form):
     )
 
 
+def _first_copy():
+    """Annotations: the book's first copy (present ones first) and how many it has, as
+    subqueries of the list's one SELECT."""
+    first = BookLocation.objects.filter(book=OuterRef("pk")).order_by(
+        F("missing_since").asc(nulls_first=True), "path"
+    )
+    return {
+        "copy_path": Subquery(first.values("path")[:1]),
+        "copy_missing_since": Subquery(first.values("missing_since")[:1]),
+        "copy_count": count_of(BookLocation, "book"),
+    }
+
+
 @admin.register(Book)
 class BookAdmin(admin.ModelAdmin):
     form = BookForm
@@ -197,8 +210,8 @@ class BookAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .prefetch_related("authors", "locations")
-            .annotate(release_count=count_of(Release, "book"))
+            .prefetch_related("authors")
+            .annotate(release_count=count_of(Release, "book"), **_first_copy())
         )
 
     @admin.display(description="Added", ordering="date_added")
@@ -241,11 +254,13 @@ class BookAdmin(admin.ModelAdmin):
 
     @admin.display(description="On the shelf")
     def on_the_shelf(self, obj):
-        """Where each copy lives (the library scan, imports); a copy gone says so."""
-        return format_html_join(
-            "", "<div>{}{}</div>",
-            ((loc.path, " (missing)" if loc.missing_since else "") for loc in obj.locations.all()),
-        )  # fmt: skip
+        """Where it lives (the library scan, imports): a present copy first; one gone says so."""
+        if not obj.copy_count:
+            return ""
+        gone = " (missing)" if obj.copy_missing_since else ""
+        others = obj.copy_count - 1
+        more = f" and {others} other cop{'y' if others == 1 else 'ies'}" if others else ""
+        return format_html("{}{}{}", obj.copy_path, gone, more)
 
     @admin.display(description="Runtime", ordering="runtime_minutes")
     def runtime(self, obj):

@@ -32,6 +32,7 @@ class Summary:
     review: int = 0
     no_longer_owned: int = 0
     unreadable: list = field(default_factory=list)  # Unreadable(path, reason)
+    read_again: set = field(default_factory=set)  # folders whose files were all read now
     skipped_roots: list = field(default_factory=list)  # (root, reason)
 
     def count(self, outcome):
@@ -81,24 +82,35 @@ def _scan_root(shelf, root, summary, progress):
              "removed (a disk asleep or not mounted?)")
         )  # fmt: skip
         return
-    seen = set()
-    books = progress(folders, len(folders), root)
-    for chunk in _chunks(books):
-        with transaction.atomic():
-            for folder in chunk:
-                seen.add(folder.path)
-                summary.books += 1
-                if shelf.unchanged(BookLocation.FOLDER, folder.path, folder.fingerprint):
-                    summary.unchanged += 1
-                    continue
-                found = read_book(folder, BookLocation.FOLDER, summary.unreadable)
-                if found is not None:
-                    summary.count(shelf.take(found))
-            shelf.flush()
+    seen, changed = set(), []
+    for folder in progress(folders, len(folders), root):
+        seen.add(folder.path)
+        summary.books += 1
+        if shelf.unchanged(BookLocation.FOLDER, folder.path, folder.fingerprint):
+            summary.unchanged += 1
+            continue
+        changed.append(folder)
+        if len(changed) == CHUNK:
+            _take_folders(shelf, changed, summary)
+            changed = []
+    _take_folders(shelf, changed, summary)
     gone = [
         loc for loc in known if loc.path not in seen and loc.source != BookLocation.AUDIOBOOKSHELF
     ]
     summary.no_longer_owned += shelf.mark_missing(gone)
+
+
+def _take_folders(shelf, folders, summary):
+    """Read changed folders and record them, in one transaction (none when none changed)."""
+    if not folders:
+        return
+    with transaction.atomic():
+        for folder in folders:
+            summary.read_again.add(folder.path)
+            found = read_book(folder, BookLocation.FOLDER, summary.unreadable)
+            if found is not None:
+                summary.count(shelf.take(found))
+        shelf.flush()
 
 
 def _located_under(shelf, root):

@@ -37,14 +37,21 @@ def settle(client, action, *reviews):
 def test_the_books_list_shows_where_an_owned_book_lives_and_its_runtime(admin_client):
     dune = book("Dune", "Frank Herbert", status=Book.OWNED, runtime_minutes=1263)
     BookLocation.objects.create(book=dune, path="/audiobooks/Frank Herbert/Dune")
-    BookLocation.objects.create(
-        book=dune, path="/old/Dune", missing_since=timezone.now(), source=BookLocation.IMPORT
-    )
+    BookLocation.objects.create(book=dune, path="/mp3/Dune", source=BookLocation.IMPORT)
 
     page = admin_client.get(reverse("admin:catalog_book_changelist")).content.decode()
 
-    assert "/audiobooks/Frank Herbert/Dune" in page and "/old/Dune (missing)" in page
+    assert "/audiobooks/Frank Herbert/Dune and 1 other copy" in page
     assert "21 h 03 min" in page
+
+
+def test_the_books_list_says_when_a_books_copy_is_gone(admin_client):
+    gone = book("The Martian", "Andy Weir", status=Book.WANTED)
+    BookLocation.objects.create(book=gone, path="/old/The Martian", missing_since=timezone.now())
+
+    page = admin_client.get(reverse("admin:catalog_book_changelist")).content.decode()
+
+    assert "/old/The Martian (missing)" in page
 
 
 def test_the_review_list_shows_what_was_found_and_the_candidates(admin_client):

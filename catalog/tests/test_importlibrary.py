@@ -63,4 +63,24 @@ def test_a_relative_path_is_refused(library):
 def test_a_missing_folder_is_reported_as_skipped(tmp_path):
     out, _ = importlibrary(str(tmp_path / "nas"))
 
-    assert f"Skipped {tmp_path}/nas: {tmp_path}/nas does not exist (not mounted?)" in out
+    assert f"; skipped: {tmp_path}/nas does not exist (not mounted?)." in out
+
+
+def test_it_imports_audiobookshelf_when_asked(library, audiobookshelf):
+    from catalog.tests.fakes.audiobookshelf import abs_item
+
+    audiobookshelf.items = [abs_item("li-1", "Dune", authors=["Frank Herbert"])]
+
+    out, _ = importlibrary("--audiobookshelf")
+
+    assert "1 book found: 0 matched, 1 created" in out
+    assert Book.objects.get().locations.get().source == BookLocation.AUDIOBOOKSHELF
+
+
+def test_a_refused_audiobookshelf_key_is_one_clear_error(library, audiobookshelf, settings):
+    settings.AUDIOBOOKSHELF_TOKEN = "wrong-key-xyz"
+
+    with pytest.raises(CommandError, match="check AUDIOBOOKSHELF_TOKEN") as error:
+        importlibrary("--audiobookshelf")
+
+    assert "wrong-key-xyz" not in str(error.value)

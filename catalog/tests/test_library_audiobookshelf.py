@@ -5,10 +5,16 @@ import pytest
 
 from catalog.models import Book, BookLocation
 from catalog.tests.fakes.audiobookshelf import abs_item
+from scheduling import health
 from scheduling.models import ServiceCheck, Task
 from scheduling.runner import run_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_health():
+    health.forget_cache()  # an earlier test's identical record must not hold this one back
 
 
 @pytest.fixture(autouse=True)
@@ -116,3 +122,16 @@ def test_the_same_book_in_a_folder_and_in_audiobookshelf_is_one_book(
 
     book = Book.objects.get()
     assert sorted(book.locations.values_list("source", flat=True)) == ["audiobookshelf", "folder"]
+
+
+def test_a_refused_key_still_leaves_the_folders_read(audiobookshelf, settings, tmp_path, tones):
+    from catalog.tests.shelf_audio import audio_file
+
+    settings.LIBRARY_PATHS, settings.AUDIOBOOKSHELF_TOKEN = [str(tmp_path)], "wrong-key-xyz"
+    audio_file(tones, tmp_path / "Frank Herbert" / "Dune" / "01.mp3")
+
+    task = run_task("library_scan", Task.CLI)
+
+    assert task.status == Task.FAILED and "AUDIOBOOKSHELF_TOKEN" in task.error_message
+    assert Book.objects.get().status == Book.OWNED
+    assert ServiceCheck.objects.get(service="library").ok

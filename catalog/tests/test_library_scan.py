@@ -8,10 +8,16 @@ from django.utils import timezone
 from catalog.models import Author, Book, BookLocation, Series, ShelfReview
 from catalog.shelf.scan import scan
 from catalog.tests.shelf_audio import audio_file
+from scheduling import health
 from scheduling.models import FailedAttempt, ServiceCheck, Task
 from scheduling.runner import run_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_health():
+    health.forget_cache()  # an earlier test's identical record must not hold this one back
 
 
 @pytest.fixture
@@ -286,3 +292,26 @@ def test_a_healthy_scan_says_so(library, tones):
 
     check = ServiceCheck.objects.get(service="library")
     assert check.ok and "1 book found" in check.summary and check.checked_at <= timezone.now()
+
+
+def test_a_file_read_well_again_is_no_longer_a_failed_item(library, tones):
+    bad = library / "A" / "Book" / "02.mp3"
+    audio_file(tones, library / "A" / "Book" / "01.mp3")
+    bad.write_bytes(b"ID3" + b"\x00" * 64)
+    run_task("library_scan", Task.CLI)
+    assert FailedAttempt.objects.open().get().item_key == str(bad)
+
+    audio_file(tones, bad)
+    run_task("library_scan", Task.CLI)
+
+    assert not FailedAttempt.objects.open().exists()
+
+
+def test_a_failed_file_in_an_unchanged_folder_stays_failed(library, tones):
+    audio_file(tones, library / "A" / "Book" / "01.mp3")
+    (library / "A" / "Book" / "02.flac").write_bytes(b"fLaC" + b"\x00" * 64)
+    run_task("library_scan", Task.CLI)
+
+    run_task("library_scan", Task.CLI)
+
+    assert FailedAttempt.objects.open().count() == 1

@@ -47,6 +47,8 @@ class Command(BaseCommand):
 
     def _import(self, paths, audiobookshelf, dry_run):
         def progress(books, total, what):
+            # The stream beneath Django's OutputWrapper, which would end every redraw of
+            # the bar with a newline (and colour it as an error).
             return tqdm(books, total=total, desc=what, unit="book", file=self.stderr._out)
 
         result = None
@@ -62,7 +64,5 @@ class Command(BaseCommand):
     def _print(self, summary, dry_run):
         out = self.stdout.write
         out(("Dry run, nothing written. " if dry_run else "") + summary.line())
-        for root, reason in summary.skipped_roots:
-            out(self.style.WARNING(f"Skipped {root}: {reason}"))
         for item in summary.unreadable:
             out(self.style.WARNING(f"Unreadable: {item.path}: {item.reason}"))
