@@ -156,6 +156,10 @@ class _TooLongRetryAfter(Exception):
         self.response = response
 
 
+class _HeldOff(Exception):
+    """The host's pace would wait past the call's deadline (it asked us to hold off)."""
+
+
 class PacedAdapter(HTTPAdapter):
     """Every attempt (first, retry, redirect) waits for the host's shared pace; retries
     back off from the first one and honour Retry-After, and a refusal holds the host off
@@ -192,11 +196,11 @@ class PacedAdapter(HTTPAdapter):
             if response.status_code not in RETRY_STATUSES:
                 return response
             retry_after = _retry_after(response)
-            if retry_after is not None and retry_after > self.max_retry_after:
-                raise _TooLongRetryAfter(response)
             delay = retry_after if retry_after is not None else backoff(attempt)
             if self.interval:  # told no: every process holds off this host
                 pace.hold_off(host, time.time() + delay)
+            if retry_after is not None and retry_after > self.max_retry_after:
+                raise _TooLongRetryAfter(response)
             deadline = getattr(_watch, "deadline", None)
             if last or (deadline and time.monotonic() + delay > deadline.ends):
                 return response
@@ -210,8 +214,8 @@ class PacedAdapter(HTTPAdapter):
         deadline = getattr(_watch, "deadline", None)
         try:
             pace.wait(host, self.interval, deadline.ends if deadline else None)
-        except TimeoutError as error:
-            raise requests.exceptions.Timeout(str(error)) from None
+        except TimeoutError:
+            raise _HeldOff() from None
 
 
 def backoff(attempt):
@@ -287,6 +291,8 @@ def call(service, session, method, url, max_bytes=None, **kwargs):
                 raise requests.exceptions.ConnectionError("deadline passed")
         except _TooLongRetryAfter as too_long:
             response = too_long.response
+        except _HeldOff:
+            raise RateLimited(service, f"{path}: held off (it asked us to wait)") from None
         except requests.exceptions.RequestException as error:
             if deadline.passed:
                 raise ServiceUnavailable(
