@@ -13,6 +13,7 @@ which says whether trying again later can help. No message carries a secret: the
 the path, never the query string, cookies or headers.
 """
 
+import logging
 import socket
 import threading
 import time
@@ -26,6 +27,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from catalog.clients import pace
 from scheduling.redaction import redact
+
+logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 BACKOFF_SECONDS = 1  # the first retry waits this long, each next one twice as long
@@ -187,11 +190,11 @@ class PacedAdapter(HTTPAdapter):
             last = attempt == self.retries
             try:
                 response = super().send(request, **kwargs)
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
                 deadline = getattr(_watch, "deadline", None)
                 if last or (deadline and deadline.passed):
                     raise
-                sleep(backoff(attempt))
+                self._retrying(request, type(error).__name__, attempt, backoff(attempt))
                 continue
             if response.status_code not in RETRY_STATUSES:
                 return response
@@ -205,8 +208,16 @@ class PacedAdapter(HTTPAdapter):
             if last or (deadline and time.monotonic() + delay > deadline.ends):
                 return response
             response.close()
-            sleep(delay)
+            self._retrying(request, f"HTTP {response.status_code}", attempt, delay)
         return response
+
+    def _retrying(self, request, reason, attempt, delay):
+        # The URL as sent (the log's redaction masks any key in it, as it did urllib3's).
+        logger.warning(
+            "%s %s: %s; retry %d of %d in %gs.",
+            request.method, request.url, reason, attempt + 1, self.retries, delay,
+        )  # fmt: skip
+        sleep(delay)
 
     def _pace(self, host):
         if not self.interval:
