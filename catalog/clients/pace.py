@@ -70,6 +70,14 @@ def wait(host, interval, deadline=None):
         time.sleep(delay)
 
 
+def close():
+    """Close this thread's connection to the store (tests drop their database after)."""
+    store = getattr(_local, "store", None)
+    _local.store = None
+    if store is not None:
+        store.connection.close()
+
+
 def _store():
     """This thread's store (connections are neither shared by threads nor forked)."""
     import os

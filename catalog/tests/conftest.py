@@ -238,7 +238,16 @@ def pace_store(monkeypatch, tmp_path):
     """The shared host pace in a file of this test's own (PostgreSQL: the test database)."""
     from catalog.clients import pace
 
+    pace.close()
     monkeypatch.setattr(pace, "sqlite_path", lambda: tmp_path / "pace.sqlite3")
-    monkeypatch.setattr(pace._local, "store", None, raising=False)
     yield pace
-    pace._local.store = None
+    pace.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pace_store_closed_at_the_end():
+    """The shared pace's own connection is closed before the test database is dropped."""
+    yield
+    from catalog.clients import pace
+
+    pace.close()
