@@ -30,8 +30,8 @@ limit), no parsing and no database: what the HTTP alone costs. The job's own wor
 book is the difference. Reference for the queries: the same in-process run on a tenth of
 the library; what each further book adds (the difference of the two counts over the
 difference of the books) must stay far below one query, or a query per book hides in the
-batches. Also measured alone: the clients' per-host limiter (catalog/clients/http.py
-spacing_limiter) asked for R, and the time the job spends writing its batches
+batches. Also measured alone: the clients' per-host pace (catalog/clients/pace.py, shared
+by every process) asked for R, and the time the job spends writing its batches
 (Merger.save), while its helper thread goes on with the next batch's requests.
 """
 JOB = "metadata_full_refresh"
@@ -109,12 +109,12 @@ def _timed_saves():
 def _limiter_alone(section, rate, count):
     """The clients' per-host limiter with nothing else going on: how far apart it lets
     requests go, against the 1/R it is asked for."""
-    from catalog.clients import http
+    from catalog.clients import pace
 
-    limiter = http.spacing_limiter(rate)
+    host = f"bench-{time.time_ns()}.invalid"  # a host of its own in the shared pace
     moments = []
     for _ in range(count):
-        limiter.try_acquire("bench.invalid", 1)
+        pace.wait(host, 1 / rate)
         moments.append(time.perf_counter())
     interval = (moments[-1] - moments[0]) / (count - 1) * 1000
     section.add(

@@ -13,6 +13,7 @@ which says whether trying again later can help. No message carries a secret: the
 the path, never the query string, cookies or headers.
 """
 
+import logging
 import socket
 import threading
 import time
@@ -27,6 +28,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from catalog.clients import pace
 from scheduling.redaction import redact
 from scheduling.runner import ServiceProblem
+
+logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 BACKOFF_SECONDS = 1  # the first retry waits this long, each next one twice as long
@@ -157,6 +160,10 @@ class _TooLongRetryAfter(Exception):
         self.response = response
 
 
+class _HeldOff(Exception):
+    """The host's pace would wait past the call's deadline (it asked us to hold off)."""
+
+
 class PacedAdapter(HTTPAdapter):
     """Every attempt (first, retry, redirect) waits for the host's shared pace; retries
     back off from the first one and honour Retry-After, and a refusal holds the host off
@@ -184,26 +191,34 @@ class PacedAdapter(HTTPAdapter):
             last = attempt == self.retries
             try:
                 response = super().send(request, **kwargs)
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
                 deadline = getattr(_watch, "deadline", None)
                 if last or (deadline and deadline.passed):
                     raise
-                sleep(backoff(attempt))
+                self._retrying(request, type(error).__name__, attempt, backoff(attempt))
                 continue
             if response.status_code not in RETRY_STATUSES:
                 return response
             retry_after = _retry_after(response)
-            if retry_after is not None and retry_after > self.max_retry_after:
-                raise _TooLongRetryAfter(response)
             delay = retry_after if retry_after is not None else backoff(attempt)
             if self.interval:  # told no: every process holds off this host
                 pace.hold_off(host, time.time() + delay)
+            if retry_after is not None and retry_after > self.max_retry_after:
+                raise _TooLongRetryAfter(response)
             deadline = getattr(_watch, "deadline", None)
             if last or (deadline and time.monotonic() + delay > deadline.ends):
                 return response
             response.close()
-            sleep(delay)
+            self._retrying(request, f"HTTP {response.status_code}", attempt, delay)
         return response
+
+    def _retrying(self, request, reason, attempt, delay):
+        # The URL as sent (the log's redaction masks any key in it, as it did urllib3's).
+        logger.warning(
+            "%s %s: %s; retry %d of %d in %gs.",
+            request.method, request.url, reason, attempt + 1, self.retries, delay,
+        )  # fmt: skip
+        sleep(delay)
 
     def _pace(self, host):
         if not self.interval:
@@ -211,8 +226,8 @@ class PacedAdapter(HTTPAdapter):
         deadline = getattr(_watch, "deadline", None)
         try:
             pace.wait(host, self.interval, deadline.ends if deadline else None)
-        except TimeoutError as error:
-            raise requests.exceptions.Timeout(str(error)) from None
+        except TimeoutError:
+            raise _HeldOff() from None
 
 
 def backoff(attempt):
@@ -288,6 +303,8 @@ def call(service, session, method, url, max_bytes=None, **kwargs):
                 raise requests.exceptions.ConnectionError("deadline passed")
         except _TooLongRetryAfter as too_long:
             response = too_long.response
+        except _HeldOff:
+            raise RateLimited(service, f"{path}: held off (it asked us to wait)") from None
         except requests.exceptions.RequestException as error:
             if deadline.passed:
                 raise ServiceUnavailable(

@@ -208,10 +208,17 @@ def series_completion(run):
 
 
 def complete_series(work, goodreads, upcoming, series):
-    books = list(series.books.prefetch_related("authors"))
-    authors = sorted({author.name for book in books for author in book.authors.all()})
-    candidates = series_candidates(goodreads, upcoming, series, authors)
-    narrators = series_narrators(series, books)
+    # The series' books in one query: their authors, narrators, and which are due.
+    today = timezone.localdate()
+    rows = series.books.values_list("pk", "narrators", "status", "release_date", "authors__name")
+    authors, texts, due = set(), set(), set()
+    for pk, text, status, day, author in rows:
+        authors.add(author)
+        texts.add(text)
+        if status == Book.ANNOUNCED and day is not None and day <= today:
+            due.add(pk)
+    candidates = series_candidates(goodreads, upcoming, series, sorted(authors - {None}))
+    narrators = narrator_names(texts)
     wishes = [
         (
             entry.title,
@@ -223,7 +230,7 @@ def complete_series(work, goodreads, upcoming, series):
     ]
     for book in work.want_all(wishes):
         work.fetch(book, narrators)
-    work.fetch_due(books, narrators)
+    work.fetch_due(list(Book.objects.filter(pk__in=due)) if due else [], narrators)
 
 
 def series_candidates(goodreads, upcoming, series, authors):
@@ -275,12 +282,16 @@ def wanted_entry(series, entry):
     return True
 
 
-def series_narrators(series, books=None):
+def series_narrators(series):
     """The narrators of the books already in the series (their releases say)."""
+    return narrator_names(series.books.values_list("narrators", flat=True))
+
+
+def narrator_names(texts):
+    """{names} of comma-separated narrator texts."""
     names = set()
-    texts = [book.narrators for book in books] if books is not None else None
-    for text in texts if texts is not None else series.books.values_list("narrators", flat=True):
-        names.update(name.strip() for name in text.split(",") if name.strip())
+    for text in texts:
+        names.update(name.strip() for name in (text or "").split(",") if name.strip())
     return names
 
 

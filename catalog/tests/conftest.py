@@ -238,10 +238,10 @@ def pace_store(monkeypatch, tmp_path):
     """The shared host pace in a file of this test's own (PostgreSQL: the test database)."""
     from catalog.clients import pace
 
+    pace.close()
     monkeypatch.setattr(pace, "sqlite_path", lambda: tmp_path / "pace.sqlite3")
-    monkeypatch.setattr(pace._local, "store", None, raising=False)
     yield pace
-    pace._local.store = None
+    pace.close()
 
 
 # --- the library scan: real audio made by ffmpeg (shelf_audio) ---------------------------
@@ -259,3 +259,12 @@ def audiobookshelf(service_server, settings):
     settings.AUDIOBOOKSHELF_TOKEN = KEY
     settings.AUDIOBOOKSHELF_LIBRARY_IDS = []
     return FakeAudiobookshelf().install(server)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pace_store_closed_at_the_end():
+    """The shared pace's own connection is closed before the test database is dropped."""
+    yield
+    from catalog.clients import pace
+
+    pace.close()

@@ -207,3 +207,14 @@ def test_hosts_in_no_proxy_are_reached_directly(server, monkeypatch):
     session = build_session()
     for _ in range(2):
         assert call("Svc", session, "GET", server.url_for("/x")).text == "direct"
+
+
+def test_a_host_held_off_past_the_deadline_is_rate_limited_without_a_request(
+    server, settings, pace_store
+):
+    settings.HTTP_DEADLINE_SECONDS = 5
+    server.expect_request("/x").respond_with_data("ok")
+    pace.hold_off(f"127.0.0.1:{server.port}", time.time() + 3600)
+    with pytest.raises(RateLimited, match="held off"):
+        call("Svc", build_session(requests_per_second=1), "GET", server.url_for("/x"))
+    assert len(server.log) == 0

@@ -331,7 +331,7 @@ execute_from_command_line(["manage.py", *sys.argv[1:]])
 
 def test_with_redaction_switched_off_the_same_search_finds_the_key(tmp_path):
     """The zeros above are the redaction's work: switched off (in this run only), the Google
-    Books key shows in the output and the Task row (urllib3's retry warning prints the URL
+    Books key shows in the output and the Task row (the HTTP layer's retry warning prints the URL
     with key=), and the same search finds it."""
     db = ProcessDatabase(tmp_path)
     try:
