@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils import timezone
 
 from catalog.clients import mam_session
 from scheduling import health
@@ -23,7 +24,39 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def mam_setup():
+    """Only reads (a page view must not store a session): a cookie newly put in
+    MAM_SESSION_ID is not tried yet, so it is no problem; the next run stores it."""
+    configured = settings.MAM_SESSION_ID.strip()
+    if configured and _stored_session_fingerprint() != mam_session.fingerprint(configured):
+        return None
     return mam_session.problem()
+
+
+def _stored_session_fingerprint():
+    row = _stored_session()
+    return row.seeded_from if row else None
+
+
+def _stored_session():
+    from catalog.models import ServiceSession
+
+    return ServiceSession.objects.filter(service=mam_session.SERVICE_KEY).first()
+
+
+def mam_facts():
+    """When the session was given, last worked, was rotated or refused."""
+    row = _stored_session()
+    if row is None:
+        return ""
+
+    def when(moment):
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "never"
+
+    refused = f"; refused {when(row.refused_at)}" if row.refused_at else ""
+    return (
+        f"session given {when(row.set_at)} ({row.get_origin_display()}); last worked "
+        f"{when(row.last_ok_at)}; rotated {when(row.rotated_at)}{refused}"
+    )
 
 
 def qbittorrent_setup():
@@ -159,6 +192,7 @@ CHECKS = [
         readme="keeping-your-mam-account-safe",
         setup="catalog.health.mam_setup",
         probe="catalog.health.mam_probe",
+        facts="catalog.health.mam_facts",
     ),
     Check(
         "qbittorrent",

@@ -78,6 +78,7 @@ class Check:
       scheduler).
     - in_use() -> bool: an optional service (Audiobookshelf, Hardcover, notifications) that
       is not set up is "not used", not a problem.
+    - facts() -> str: more to know, in words (when a session was given, rotated, ...).
     """
 
     service: str
@@ -88,6 +89,7 @@ class Check:
     probe: str = ""
     live: str = ""
     in_use: str = ""
+    facts: str = ""
 
     def call(self, attribute):
         dotted = getattr(self, attribute)
@@ -103,6 +105,7 @@ class Status:
     details: dict = field(default_factory=dict)
     last_ok_at: datetime | None = None
     last_problem_at: datetime | None = None
+    facts: str = ""
 
     @property
     def service(self):
@@ -130,6 +133,7 @@ class Status:
             "title": self.check.title,
             "state": self.state,
             "summary": self.summary,
+            "facts": self.facts,
             "checked_at": self.checked_at.isoformat() if self.checked_at else None,
         }
 
@@ -237,11 +241,13 @@ def status_of(check, row):
         except DatabaseError as error:
             ok, summary, details = False, f"error: {type(error).__name__}", {}
         return Status(check, OK if ok else PROBLEM, summary, timezone.now(), details)
+    facts = check.call("facts") or ""
     setup = check.call("setup") if check.setup else None
     if setup:
-        return Status(check, NEEDS_SETUP, setup)
+        return Status(check, NEEDS_SETUP, setup, facts=facts)
     if row is None or row.ok is None:
-        return Status(check, UNKNOWN, "nothing learned yet: press Test, or wait for a job")
+        summary = "nothing learned yet: press Test, or wait for a job"
+        return Status(check, UNKNOWN, summary, facts=facts)
     return Status(
         check,
         OK if row.ok else PROBLEM,
@@ -250,6 +256,7 @@ def status_of(check, row):
         row.details or {},
         row.last_ok_at,
         row.last_problem_at,
+        facts,
     )
 
 
