@@ -5,6 +5,7 @@ harmless request through the service's own client (its timeout and rate limit) a
 what it learned; a refusal raises, and scheduling.health.test() records that instead.
 """
 
+import ipaddress
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,7 +18,6 @@ from scheduling import health
 from scheduling.health import Check
 
 PROBE_TITLE, PROBE_AUTHOR, PROBE_ISBN = "The Hobbit", "J. R. R. Tolkien", "9780547928227"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 # --- setup: what must be set before a service can be used at all (no network) -------------
@@ -64,9 +64,18 @@ def qbittorrent_setup():
     localhost in without one) or downloads are a dry run."""
     if settings.DOWNLOAD_DRY_RUN or settings.QBITTORRENT_PASSWORD:
         return None
-    if urlsplit(settings.QBITTORRENT_URL).hostname in LOOPBACK:
+    if _on_this_machine(urlsplit(settings.QBITTORRENT_URL).hostname or ""):
         return None
     return f"QBITTORRENT_PASSWORD is not set (qBittorrent at {settings.QBITTORRENT_URL})"
+
+
+def _on_this_machine(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: not this machine, as far as we can tell without asking DNS
+        return False
 
 
 def library_setup():
