@@ -4,6 +4,11 @@ Jobs and clients call record(service, ok, summary) when they learn something (a 
 answered, a session refused, a folder missing). A row per service, so writing is cheap;
 an unchanged state is rewritten at most once a minute per process, so a job making
 thousands of requests does not make thousands of writes.
+
+The checks (Check, below) say how to read it: what must be set before a service can be
+used at all, how to test it once now, what fixes a problem. statuses() is every check's
+state for the dashboard, /healthz (staff) and /api/status; job_setup_problem() tells the
+runner that a job's service is not set up, so the run is skipped with that reason.
 """
 
 import logging
@@ -99,7 +104,7 @@ class Check:
 @dataclass
 class Status:
     check: Check
-    state: str  # one of STATES
+    state: str  # OK, PROBLEM, NEEDS_SETUP, UNKNOWN or NOT_USED
     summary: str
     checked_at: datetime | None = None
     details: dict = field(default_factory=dict)
@@ -260,10 +265,12 @@ def status_of(check, row):
     )
 
 
-def needs_attention():
-    """The problems first (a failing service), then what needs setting up."""
-    found = [status for status in statuses() if status.needs_attention]
-    return sorted(found, key=lambda status: status.state != PROBLEM)
+def needing_attention(found):
+    """Of these statuses, the problems first (a failing service), then what to set up."""
+    return sorted(
+        (status for status in found if status.needs_attention),
+        key=lambda status: status.state != PROBLEM,
+    )
 
 
 def test(service):
