@@ -18,6 +18,7 @@ from scheduling import health
 from scheduling.health import Check
 
 PROBE_TITLE, PROBE_AUTHOR, PROBE_ISBN = "The Hobbit", "J. R. R. Tolkien", "9780547928227"
+PROBE_ASIN = "B0099SNHGQ"  # an audiobook Audible sells in most regions
 
 
 # --- setup: what must be set before a service can be used at all (no network) -------------
@@ -160,6 +161,16 @@ def audible_probe():
     health.record("audible", True, "answered a search")
 
 
+def audnexus_probe():
+    from catalog.clients.audnexus import AsinUnavailable, AudnexusClient
+
+    try:
+        AudnexusClient().book(PROBE_ASIN)
+    except AsinUnavailable:
+        pass  # not in this region: an answer all the same
+    health.record("audnexus", True, "answered a book")
+
+
 def hardcover_probe():
     from catalog.clients.hardcover import HardcoverClient
 
@@ -264,6 +275,7 @@ CHECKS = [
         "Audnexus",
         fix="Audnexus is down: covers and chapters come from Audible meanwhile.",
         readme="settings",
+        probe="catalog.health.audnexus_probe",
     ),
     Check(
         "hardcover",
