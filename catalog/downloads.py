@@ -27,10 +27,16 @@ from django.db import transaction
 
 from catalog import matching
 from catalog.account_rules import FREELEECH_POINTS, AccountRules
-from catalog.clients.http import ServiceError, SessionExpired
+from catalog.clients.http import (
+    AccessRefused,
+    ServiceError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 from catalog.languages import in_library_languages
 from catalog.library import keep_release
 from catalog.models import Blocklist, Book, Download, MamAccount, Release
+from scheduling import health
 
 logger = logging.getLogger(__name__)
 
@@ -247,9 +253,14 @@ class Sender:
             self.sent.append(download)
             return download
         torrent = self.mam.download_torrent(release.mam_id)
-        info_hash = self._client().add_torrent(
-            torrent, category=settings.QBITTORRENT_CATEGORY, tags=settings.QBITTORRENT_TAGS
-        )
+        try:
+            info_hash = self._client().add_torrent(
+                torrent, category=settings.QBITTORRENT_CATEGORY, tags=settings.QBITTORRENT_TAGS
+            )
+        except (AccessRefused, ServiceUnavailable) as error:
+            health.record("qbittorrent", False, str(error))
+            raise
+        health.record("qbittorrent", True, f"accepted a torrent ({self.run.name})")
         with transaction.atomic():
             release = _stored(release, book)
             download = Download.objects.create(

@@ -5,25 +5,59 @@ harmless request through the service's own client (its timeout and rate limit) a
 what it learned; a refusal raises, and scheduling.health.test() records that instead.
 """
 
+import ipaddress
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils import timezone
 
 from catalog.clients import mam_session
 from scheduling import health
 from scheduling.health import Check
 
 PROBE_TITLE, PROBE_AUTHOR, PROBE_ISBN = "The Hobbit", "J. R. R. Tolkien", "9780547928227"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+PROBE_ASIN = "B0099SNHGQ"  # an audiobook Audible sells in most regions
 
 
 # --- setup: what must be set before a service can be used at all (no network) -------------
 
 
 def mam_setup():
+    """Only reads (a page view must not store a session): a cookie newly put in
+    MAM_SESSION_ID is not tried yet, so it is no problem; the next run stores it."""
+    configured = settings.MAM_SESSION_ID.strip()
+    if configured and _stored_session_fingerprint() != mam_session.fingerprint(configured):
+        return None
     return mam_session.problem()
+
+
+def _stored_session_fingerprint():
+    row = _stored_session()
+    return row.seeded_from if row else None
+
+
+def _stored_session():
+    from catalog.models import ServiceSession
+
+    return ServiceSession.objects.filter(service=mam_session.SERVICE_KEY).first()
+
+
+def mam_facts():
+    """When the session was given, last worked, was rotated or refused."""
+    row = _stored_session()
+    if row is None:
+        return ""
+
+    def when(moment):
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "never"
+
+    refused = f"; refused {when(row.refused_at)}" if row.refused_at else ""
+    return (
+        f"session given {when(row.set_at)} ({row.get_origin_display()}); last worked "
+        f"{when(row.last_ok_at)}; rotated {when(row.rotated_at)}{refused}"
+    )
 
 
 def qbittorrent_setup():
@@ -31,9 +65,18 @@ def qbittorrent_setup():
     localhost in without one) or downloads are a dry run."""
     if settings.DOWNLOAD_DRY_RUN or settings.QBITTORRENT_PASSWORD:
         return None
-    if urlsplit(settings.QBITTORRENT_URL).hostname in LOOPBACK:
+    if _on_this_machine(urlsplit(settings.QBITTORRENT_URL).hostname or ""):
         return None
     return f"QBITTORRENT_PASSWORD is not set (qBittorrent at {settings.QBITTORRENT_URL})"
+
+
+def _on_this_machine(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: not this machine, as far as we can tell without asking DNS
+        return False
 
 
 def library_setup():
@@ -118,6 +161,16 @@ def audible_probe():
     health.record("audible", True, "answered a search")
 
 
+def audnexus_probe():
+    from catalog.clients.audnexus import AsinUnavailable, AudnexusClient
+
+    try:
+        AudnexusClient().book(PROBE_ASIN)
+    except AsinUnavailable:
+        pass  # not in this region: an answer all the same
+    health.record("audnexus", True, "answered a book")
+
+
 def hardcover_probe():
     from catalog.clients.hardcover import HardcoverClient
 
@@ -159,6 +212,7 @@ CHECKS = [
         readme="keeping-your-mam-account-safe",
         setup="catalog.health.mam_setup",
         probe="catalog.health.mam_probe",
+        facts="catalog.health.mam_facts",
     ),
     Check(
         "qbittorrent",
@@ -221,6 +275,7 @@ CHECKS = [
         "Audnexus",
         fix="Audnexus is down: covers and chapters come from Audible meanwhile.",
         readme="settings",
+        probe="catalog.health.audnexus_probe",
     ),
     Check(
         "hardcover",

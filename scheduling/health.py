@@ -4,6 +4,11 @@ Jobs and clients call record(service, ok, summary) when they learn something (a 
 answered, a session refused, a folder missing). A row per service, so writing is cheap;
 an unchanged state is rewritten at most once a minute per process, so a job making
 thousands of requests does not make thousands of writes.
+
+The checks (Check, below) say how to read it: what must be set before a service can be
+used at all, how to test it once now, what fixes a problem. statuses() is every check's
+state for the dashboard, /healthz (staff) and /api/status; job_setup_problem() tells the
+runner that a job's service is not set up, so the run is skipped with that reason.
 """
 
 import logging
@@ -78,6 +83,7 @@ class Check:
       scheduler).
     - in_use() -> bool: an optional service (Audiobookshelf, Hardcover, notifications) that
       is not set up is "not used", not a problem.
+    - facts() -> str: more to know, in words (when a session was given, rotated, ...).
     """
 
     service: str
@@ -88,6 +94,7 @@ class Check:
     probe: str = ""
     live: str = ""
     in_use: str = ""
+    facts: str = ""
 
     def call(self, attribute):
         dotted = getattr(self, attribute)
@@ -97,12 +104,13 @@ class Check:
 @dataclass
 class Status:
     check: Check
-    state: str  # one of STATES
+    state: str  # OK, PROBLEM, NEEDS_SETUP, UNKNOWN or NOT_USED
     summary: str
     checked_at: datetime | None = None
     details: dict = field(default_factory=dict)
     last_ok_at: datetime | None = None
     last_problem_at: datetime | None = None
+    facts: str = ""
 
     @property
     def service(self):
@@ -130,6 +138,7 @@ class Status:
             "title": self.check.title,
             "state": self.state,
             "summary": self.summary,
+            "facts": self.facts,
             "checked_at": self.checked_at.isoformat() if self.checked_at else None,
         }
 
@@ -237,11 +246,13 @@ def status_of(check, row):
         except DatabaseError as error:
             ok, summary, details = False, f"error: {type(error).__name__}", {}
         return Status(check, OK if ok else PROBLEM, summary, timezone.now(), details)
+    facts = check.call("facts") or ""
     setup = check.call("setup") if check.setup else None
     if setup:
-        return Status(check, NEEDS_SETUP, setup)
+        return Status(check, NEEDS_SETUP, setup, facts=facts)
     if row is None or row.ok is None:
-        return Status(check, UNKNOWN, "nothing learned yet: press Test, or wait for a job")
+        summary = "nothing learned yet: press Test, or wait for a job"
+        return Status(check, UNKNOWN, summary, facts=facts)
     return Status(
         check,
         OK if row.ok else PROBLEM,
@@ -250,13 +261,16 @@ def status_of(check, row):
         row.details or {},
         row.last_ok_at,
         row.last_problem_at,
+        facts,
     )
 
 
-def needs_attention():
-    """The problems first (a failing service), then what needs setting up."""
-    found = [status for status in statuses() if status.needs_attention]
-    return sorted(found, key=lambda status: status.state != PROBLEM)
+def needing_attention(found):
+    """Of these statuses, the problems first (a failing service), then what to set up."""
+    return sorted(
+        (status for status in found if status.needs_attention),
+        key=lambda status: status.state != PROBLEM,
+    )
 
 
 def test(service):

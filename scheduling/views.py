@@ -48,7 +48,7 @@ def api_status(request):
         )
     statuses = health.statuses()
     body = {
-        "healthy": not any(status.needs_attention for status in statuses),
+        "healthy": not health.needing_attention(statuses),
         "health": [status.as_json() for status in statuses],
         "jobs": [overview.as_json() for overview in job_overviews(next_count=1)],
     }

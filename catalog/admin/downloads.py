@@ -6,6 +6,7 @@ it out (the web request never imports files or calls qBittorrent).
 
 from django.contrib import admin, messages
 from django.template.defaultfilters import floatformat
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
@@ -32,13 +33,12 @@ class LinksToTheBook:
 @admin.register(Download)
 class DownloadAdmin(LinksToTheBook, admin.ModelAdmin):
     list_display = [
-        "book_link",
-        "release_link",
+        "book_and_release",
         "status_shown",
         "progress_shown",
         "seeding",
         "where_or_why",
-        "requested_at",
+        "sent_at",
     ]
     list_filter = ["status", "client_state", "task_name", "requested_at"]
     list_select_related = ["book", "release"]
@@ -50,10 +50,13 @@ class DownloadAdmin(LinksToTheBook, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER  # facet counts are one COUNT per choice
     paginator = CappedCountPaginator
 
-    @admin.display(description="Release")
-    def release_link(self, obj):
+    @admin.display(description="Book and release", ordering="book__title")
+    def book_and_release(self, obj):
+        """The book, and the release sent for it below (one column: the list fits 1280 px)."""
         return format_html(
-            '<a href="{}" title="{}">{}</a>',
+            '<a href="{}">{}</a><div class="help"><a href="{}" title="{}">{}</a></div>',
+            change_url(obj.book),
+            obj.book,
             change_url(obj.release),
             obj.release.title,
             Truncator(obj.release.title).chars(60),
@@ -77,7 +80,17 @@ class DownloadAdmin(LinksToTheBook, admin.ModelAdmin):
             obj.client_state,
         )
 
-    @admin.display(description="Seeders, ratio", ordering="ratio")
+    @admin.display(description="Sent", ordering="requested_at")
+    def sent_at(self, obj):
+        moment = timezone.localtime(obj.requested_at)
+        return format_html(
+            '<span title="{}">{}<br>{}</span>',
+            moment.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            moment.strftime("%Y-%m-%d"),
+            moment.strftime("%H:%M"),
+        )
+
+    @admin.display(description="Seeds, ratio", ordering="ratio")
     def seeding(self, obj):
         seeders = "—" if obj.seeders is None else obj.seeders
         ratio = "—" if obj.ratio is None else floatformat(obj.ratio, 2)

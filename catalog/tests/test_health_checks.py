@@ -124,3 +124,25 @@ def test_the_dashboard_counts_match_the_library(admin_client):
     assert count("books") == 5
     assert (count("books-owned"), count("books-wanted"), count("books-announced")) == (2, 1, 1)
     assert count("import-blocked") == 1
+
+
+def test_a_cookie_newly_set_in_the_setting_is_not_stored_by_a_page_view(admin_client, settings):
+    from catalog.models import ServiceSession
+
+    settings.MAM_SESSION_ID = "a-new-cookie-in-the-env"
+
+    admin_client.get("/admin/")
+
+    assert state("mam").state != health.NEEDS_SETUP
+    assert not ServiceSession.objects.exists()
+
+
+def test_the_mam_check_says_when_the_session_was_given_and_rotated(settings):
+    from catalog.clients import mam_session
+    from catalog.models import ServiceSession
+
+    settings.MAM_SESSION_ID = ""
+    mam_session.give("cookie-from-the-admin", ServiceSession.ADMIN)
+
+    facts = state("mam").facts
+    assert "session given" in facts and "rotated never" in facts

@@ -21,8 +21,7 @@ def dashboard(request):
     jobs = job_overviews(next_count=1)
     failing = [row for row in jobs if row.last_run and row.last_run.status == Task.FAILED]
     context = {
-        "attention": [status for status in statuses if status.state == health.PROBLEM]
-        + [status for status in statuses if status.state == health.NEEDS_SETUP],
+        "attention": health.needing_attention(statuses),
         "failing": failing,
         "statuses": statuses,
         "jobs": [JobLine(row) for row in jobs],

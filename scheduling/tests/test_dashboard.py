@@ -45,3 +45,26 @@ def test_a_job_that_failed_its_last_run_needs_attention(admin_client):
     text = attention(admin_client.get("/admin/"))
 
     assert "Clean up task history" in text and "disk full" in text
+
+
+def test_the_dashboards_queries_do_not_grow_with_the_history(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_with(runs):
+        Task.objects.bulk_create(
+            Task(task_name="cleanup_old_tasks", trigger="schedule", status=Task.COMPLETED)
+            for _ in range(runs)
+        )
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get("/admin/").status_code == 200
+        return len(captured)
+
+    assert queries_with(5) == queries_with(500)
+
+
+def test_any_staff_member_may_read_the_readme_the_problems_link_to(staff_client):
+    response = staff_client().get("/admin/scheduling/servicecheck/readme/")
+
+    assert response.status_code == 200
+    assert 'id="keeping-your-mam-account-safe"' in response.content.decode()

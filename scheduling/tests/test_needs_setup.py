@@ -63,3 +63,17 @@ def test_runtask_prints_the_traceback_of_a_real_failure(jobs):
     _, _, stderr = runtask("boom")
 
     assert "the job blew up" in stderr and "Traceback" in stderr
+
+
+def test_the_jobs_page_marks_a_job_that_needs_setup_with_the_setting(admin_client, settings):
+    from lxml import html as lxml_html
+
+    settings.MAM_SESSION_ID = ""
+
+    page = lxml_html.fromstring(admin_client.get("/admin/scheduling/jobcontrol/").content)
+
+    row = page.xpath('//tr[@data-job="mam_scraping"]')[0]
+    assert row.xpath('.//*[contains(@class, "badge-setup")]')[0].text == "Needs setup"
+    assert "MyAnonamouse has no session" in row.text_content()
+    cleanup = page.xpath('//tr[@data-job="cleanup_old_tasks"]')[0]
+    assert not cleanup.xpath('.//*[contains(@class, "badge-setup")]')

@@ -124,7 +124,7 @@ for name, series_name, narrator, genre, entries in grouped(LIBRARY):
             status=status,
             narrators=narrator,
             language="en",
-            source="series" if status != "owned" else "library",
+            source="series" if status != "owned" else "manual",
             description=f"Book {position} of {series_name}.",
             runtime_minutes=random.randint(480, 2700),
             date_added=now - timedelta(days=random.randint(1, 300)),
