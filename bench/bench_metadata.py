@@ -113,9 +113,12 @@ def _limiter_alone(section, rate, count):
 
     host = f"bench-{time.time_ns()}.invalid"  # a host of its own in the shared pace
     moments = []
-    for _ in range(count):
-        pace.wait(host, 1 / rate)
-        moments.append(time.perf_counter())
+    try:
+        for _ in range(count):
+            pace.wait(host, 1 / rate)
+            moments.append(time.perf_counter())
+    finally:
+        pace.close()  # its connection to the main database would block cloning it
     interval = (moments[-1] - moments[0]) / (count - 1) * 1000
     section.add(
         Figure(

@@ -332,13 +332,13 @@ def _read_capped(service, path, response, max_bytes):
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         response.close()
-        raise BadResponse(service, f"{path}: answer larger than {max_bytes // MB} MB")
+        raise BadResponse(service, f"{path}: answer larger than {max_bytes / MB:g} MB")
     chunks, size = [], 0
     for chunk in response.iter_content(64 * 1024):
         size += len(chunk)
         if size > max_bytes:
             response.close()
-            raise BadResponse(service, f"{path}: answer larger than {max_bytes // MB} MB")
+            raise BadResponse(service, f"{path}: answer larger than {max_bytes / MB:g} MB")
         chunks.append(chunk)
     response._content = b"".join(chunks)
     response._content_consumed = True

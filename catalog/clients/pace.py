@@ -30,7 +30,7 @@ TABLE = "http_host_pace"
 # later or earlier than its slot (pyrate-limiter's buffer_ms is the same idea), and the
 # host counts arrivals, not our slots. A share of the interval, so that a fast host
 # (50/s) is not slowed by a fixed margin sized for a slow one.
-MARGIN = 0.03
+MARGIN = 0.02
 _local = threading.local()
 _fallback_lock = threading.Lock()
 _fallback = {}  # host -> next moment, when the shared store is out of reach
