@@ -159,7 +159,7 @@ def test_the_migration_seals_cookies_stored_in_clear():
 
     from django.apps import apps
 
-    migration = import_module("catalog.migrations.0003_account")
+    migration = import_module("catalog.migrations.0002_shelf_downloads_account_audiometa")
     ServiceSession.objects.create(service="mam", value="plain-cookie")
 
     migration.seal_stored_sessions(apps, None)
