@@ -141,7 +141,6 @@ class BookAdmin(admin.ModelAdmin):
         "author_names",
         "series_link",
         "status",
-        "source",
         "releases",
         "gaps",
         "on_the_shelf",

@@ -12,7 +12,16 @@ from datetime import timedelta
 from django.utils import timezone
 
 from catalog.clients import mam_session
-from catalog.models import Author, Book, Download, Genre, Release, Series, ServiceSession
+from catalog.models import (
+    Author,
+    Book,
+    BookLocation,
+    Download,
+    Genre,
+    Release,
+    Series,
+    ServiceSession,
+)
 from scheduling.models import FailedAttempt, ServiceCheck, Task
 
 random.seed(7)
@@ -124,7 +133,7 @@ for name, series_name, narrator, genre, entries in grouped(LIBRARY):
             status=status,
             narrators=narrator,
             language="en",
-            source="series" if status != "owned" else "manual",
+            source="series" if status != "owned" else "library",
             description=f"Book {position} of {series_name}.",
             runtime_minutes=random.randint(480, 2700),
             date_added=now - timedelta(days=random.randint(1, 300)),
@@ -132,6 +141,14 @@ for name, series_name, narrator, genre, entries in grouped(LIBRARY):
         book.authors.add(author)
         book.genres.add(genre)
         books.append(book)
+        if status == "owned":  # where the library scan found it
+            BookLocation.objects.create(
+                book=book,
+                path=f"/audiobooks/{name}/{series_name}/Book {position} - {title}",
+                library_root="/audiobooks",
+                audio_format="m4b",
+                file_count=1,
+            )
 for name, title, narrator, status in rows(STANDALONE):
     author = authors.setdefault(name, Author.objects.create(name=name))
     book = Book.objects.create(
