@@ -198,13 +198,10 @@ class Shelf:
         self._new_books.append(book)
         authors = self.names.authors_named(found.authors)
         self._new_links += [Book.authors.through(book=book, author=a) for a in authors]
-        # The index learns the book, so that a second copy (mp3 beside m4b) joins it.
-        self._learn(book, [a.name for a in authors])
+        # The index learns the book (no query: its authors are known), so that a second
+        # copy (mp3 beside m4b) joins it.
+        self.index.add(book, [a.name for a in authors])
         return book
-
-    def _learn(self, book, author_names):
-        """Add a new book to the index without a query (it knows its authors already)."""
-        self.index.add(book, author_names)
 
     def _own(self, book, found, location=None):
         """The copy recorded at its path, the book owned, what it lacks filled in."""
