@@ -15,6 +15,7 @@ write lock. If the store cannot be reached, pacing carries on per process, and s
 """
 
 import logging
+import os
 import sqlite3
 import tempfile
 import threading
@@ -80,8 +81,6 @@ def close():
 
 def _store():
     """This thread's store (connections are neither shared by threads nor forked)."""
-    import os
-
     store = getattr(_local, "store", None)
     if store is None or store.pid != os.getpid():
         store = PostgresStore() if _on_postgres() else SqliteStore(sqlite_path())
@@ -101,74 +100,64 @@ def sqlite_path():
     return Path(name + "-pace")
 
 
-class SqliteStore:
-    RESERVE = (
-        f"INSERT INTO {TABLE} (host, next_at) VALUES (?, ?) ON CONFLICT(host) DO UPDATE "
-        f"SET next_at = max({TABLE}.next_at, ?) + ? RETURNING next_at"
-    )
-    HOLD = (
-        f"INSERT INTO {TABLE} (host, next_at) VALUES (?, ?) ON CONFLICT(host) DO UPDATE "
-        f"SET next_at = max({TABLE}.next_at, excluded.next_at)"
+def _upsert(placeholder, value):
+    """The statement that sets a host's row to `value` (inserting it at the second
+    parameter when the host has none)."""
+    return (
+        f"INSERT INTO {TABLE} (host, next_at) VALUES ({placeholder}, {placeholder}) "
+        f"ON CONFLICT (host) DO UPDATE SET next_at = {value}"
     )
 
-    def __init__(self, path):
-        import os
 
+class Store:
+    """The pace table on one connection of this thread; subclasses open the connection."""
+
+    def __init__(self, connection, placeholder, greatest):
         self.pid = os.getpid()
-        self.connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-        try:
-            self.connection.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError:
-            pass  # another process is switching it at this moment: WAL stays once set
-        self.connection.execute(
-            f"CREATE TABLE IF NOT EXISTS {TABLE} (host TEXT PRIMARY KEY, next_at REAL NOT NULL)"
+        self.connection = connection
+        # next_at = max(next_at, now) + interval: the slot taken is the one before it.
+        later = f"{greatest}({TABLE}.next_at, "
+        self.reserve_sql = (
+            _upsert(placeholder, f"{later}{placeholder}) + {placeholder}") + " RETURNING next_at"
         )
+        self.hold_sql = _upsert(placeholder, f"{later}excluded.next_at)")
 
     def reserve(self, host, now, interval):
-        row = self.connection.execute(self.RESERVE, (host, now + interval, now, interval))
+        row = self.connection.execute(self.reserve_sql, (host, now + interval, now, interval))
         return row.fetchone()[0] - interval
 
     def hold_off(self, host, until):
-        self.connection.execute(self.HOLD, (host, until))
+        self.connection.execute(self.hold_sql, (host, until))
 
 
-class PostgresStore:
-    RESERVE = (
-        f"INSERT INTO {TABLE} (host, next_at) VALUES (%s, %s) ON CONFLICT (host) DO UPDATE "
-        f"SET next_at = GREATEST({TABLE}.next_at, %s) + %s RETURNING next_at"
-    )
-    HOLD = (
-        f"INSERT INTO {TABLE} (host, next_at) VALUES (%s, %s) ON CONFLICT (host) DO UPDATE "
-        f"SET next_at = GREATEST({TABLE}.next_at, excluded.next_at)"
-    )
-
-    def __init__(self):
-        import os
-
-        import psycopg
-
-        self.pid = os.getpid()
-        db = settings.DATABASES["default"]
-        self.connection = psycopg.connect(
-            host=db.get("HOST") or None,
-            port=db.get("PORT") or None,
-            user=db.get("USER") or None,
-            password=db.get("PASSWORD") or None,
-            dbname=db["NAME"],
-            autocommit=True,
-            connect_timeout=10,
-        )
+class SqliteStore(Store):
+    def __init__(self, path):
+        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
         try:
-            self.connection.execute(
+            connection.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            pass  # another process is switching it at this moment: WAL stays once set
+        connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (host TEXT PRIMARY KEY, next_at REAL NOT NULL)"
+        )
+        super().__init__(connection, "?", "max")
+
+
+class PostgresStore(Store):
+    def __init__(self):
+        import psycopg
+        from django.db import connections
+
+        # Django's own parameters for its database (OPTIONS such as sslmode included),
+        # on a connection of this store's own, in autocommit.
+        params = connections["default"].get_connection_params()
+        params.setdefault("connect_timeout", 10)
+        connection = psycopg.connect(**params, autocommit=True)
+        try:
+            connection.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} "
                 "(host TEXT PRIMARY KEY, next_at DOUBLE PRECISION NOT NULL)"
             )
         except psycopg.errors.UniqueViolation:
             pass  # another process created it at the same moment
-
-    def reserve(self, host, now, interval):
-        row = self.connection.execute(self.RESERVE, (host, now + interval, now, interval))
-        return row.fetchone()[0] - interval
-
-    def hold_off(self, host, until):
-        self.connection.execute(self.HOLD, (host, until))
+        super().__init__(connection, "%s", "GREATEST")
