@@ -13,11 +13,10 @@ import re
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from catalog.importer import DISC_FOLDER
+from catalog.importer import AUDIO_EXTENSIONS, DISC_FOLDER
 from catalog.shelf import layout, tags
 from catalog.shelf.found import FoundBook, Unreadable
 
-AUDIO = {".m4b", ".m4a", ".mp3", ".flac", ".ogg", ".opus"}
 SAMPLE = re.compile(r"(?:^|[\W_])(sample|preview)(?:$|[\W_])", re.IGNORECASE)
 BY_NAME = attrgetter("name")
 SKIPPED_FOLDERS = re.compile(r"^(?:[.@#$].*|samples?|extras?|covers?|lost\+found)$", re.I)
@@ -123,7 +122,7 @@ def _split(entries, unreadable):
 
 def _is_audio(name):
     stem, dot, extension = name.rpartition(".")
-    return bool(dot) and f".{extension.lower()}" in AUDIO and not SAMPLE.search(stem)
+    return bool(dot) and f".{extension.lower()}" in AUDIO_EXTENSIONS and not SAMPLE.search(stem)
 
 
 def _sidecar(found, name, path):

@@ -225,6 +225,22 @@ def test_a_folder_the_download_importer_placed_is_the_same_book(library, tones):
     assert summary.matched == 1
 
 
+def test_a_folder_the_importer_placed_in_a_format_it_takes_stays_owned(library, tones):
+    # The importer takes .mp4 audio (among others): the scan must see that folder too, or
+    # the next scan marks the imported copy missing and the book no longer owned.
+    downloaded = book("Calibans War", "James S. A. Corey", status=Book.OWNED)
+    folder = library / "James S. A. Corey" / "Calibans War"
+    audio_file(tones, folder / "01.m4a").rename(folder / "01.mp4")
+    BookLocation.objects.create(book=downloaded, source=BookLocation.IMPORT, path=str(folder))
+    audio_file(tones, library / "Ann Leckie" / "Ancillary Justice" / "01.mp3")  # not empty
+
+    scan([str(library)])
+
+    downloaded.refresh_from_db()
+    assert downloaded.status == Book.OWNED
+    assert BookLocation.objects.get(path=str(folder)).missing_since is None
+
+
 def test_a_title_whose_authors_only_partly_agree_waits_for_review(library, tones):
     known = book("Dune", "Frank Herbert")
     audio_file(tones, library / "Frank Herbert & Brian Herbert" / "Dune" / "01.mp3")
