@@ -19,6 +19,11 @@ def present(item):
     return item.get("mediaType", "book") == "book" and not item.get("isMissing")
 
 
+def item_path(item):
+    """Where the shelf keeps an item: its folder on the server (its id when it has none)."""
+    return str(item.get("path") or f"audiobookshelf:{item['id']}")[:1024]
+
+
 def found_book(item, library_id, expanded=None):
     """A FoundBook from a minified item, completed by its expanded form when given."""
     media = item.get("media") or {}
@@ -30,7 +35,7 @@ def found_book(item, library_id, expanded=None):
     duration = media.get("duration")
     return FoundBook(
         source=BookLocation.AUDIOBOOKSHELF,
-        path=str(item.get("path") or f"audiobookshelf:{item['id']}")[:1024],
+        path=item_path(item),
         root=library_id,
         fingerprint=fingerprint(item),
         title=_text(metadata.get("title")),

@@ -155,7 +155,9 @@ def _scan_audiobookshelf(shelf, summary, progress):
             item
             for item in items
             if not shelf.unchanged(
-                BookLocation.AUDIOBOOKSHELF, str(item.get("path")), audiobookshelf.fingerprint(item)
+                BookLocation.AUDIOBOOKSHELF,
+                audiobookshelf.item_path(item),
+                audiobookshelf.fingerprint(item),
             )
         ]
         full = client.expanded(item["id"] for item in changed)
@@ -167,6 +169,6 @@ def _scan_audiobookshelf(shelf, summary, progress):
                     found = audiobookshelf.found_book(item, library_id, full.get(item["id"]))
                     summary.count(shelf.take(found))
                 shelf.flush()
-        seen = {audiobookshelf.found_book(item, library_id).path for item in items}
+        seen = {audiobookshelf.item_path(item) for item in items}
         gone = [loc for loc in known if loc.path not in seen]
         summary.no_longer_owned += shelf.mark_missing(gone)

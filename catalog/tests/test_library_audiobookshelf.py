@@ -85,6 +85,18 @@ def test_a_rescan_of_unchanged_items_changes_nothing(audiobookshelf):
     assert "2 unchanged" in task.log_output
 
 
+def test_an_unchanged_item_with_a_very_long_path_is_not_read_again(audiobookshelf):
+    # The stored path is cut to its column (1,024 characters): the rescan must compare
+    # the item with it as it was stored, or it reads the item again on every scan.
+    audiobookshelf.items = [expanse_item(1)]
+    audiobookshelf.items[0]["path"] = "/audiobooks/" + "Very Long Folder Name/" * 60
+    run_task("library_scan", Task.CLI)
+
+    task = run_task("library_scan", Task.CLI)
+
+    assert "1 unchanged" in task.log_output
+
+
 def test_an_item_gone_from_audiobookshelf_is_no_longer_owned(audiobookshelf):
     audiobookshelf.items = [expanse_item(1), expanse_item(2)]
     run_task("library_scan", Task.CLI)
