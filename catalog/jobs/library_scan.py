@@ -10,6 +10,7 @@ import os
 from django.conf import settings
 
 from catalog.clients.http import ServiceError
+from catalog.shelf.ownership import Shelf
 from catalog.shelf.scan import scan
 from scheduling import health
 from scheduling.models import FailedAttempt
@@ -32,16 +33,16 @@ def library_scan(run):
             yield book
             run.succeeded()
 
-    lines = []
+    lines, shelf = [], Shelf()  # the catalog loaded once for both sources
     if roots:  # first, and committed whatever Audiobookshelf then answers
-        summary = scan(roots, progress=progress)
+        summary = scan(roots, progress=progress, shelf=shelf)
         for item in summary.unreadable:
             run.failed("library file", item.path, item.reason, label=item.path)
         _resolve_fixed(run, summary)
         lines.append(f"Folders: {_health('library', summary)}")
     if with_abs:
         try:
-            summary = scan(with_audiobookshelf=True, progress=progress)
+            summary = scan(with_audiobookshelf=True, progress=progress, shelf=shelf)
         except ServiceError as error:
             health.record("audiobookshelf", False, str(error))
             raise

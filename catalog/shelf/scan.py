@@ -54,14 +54,15 @@ def _plural(count, word):
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def scan(roots=(), with_audiobookshelf=False, progress=None):
+def scan(roots=(), with_audiobookshelf=False, progress=None, shelf=None):
     """Read `roots` (and Audiobookshelf when asked) into the catalog. -> Summary.
 
     progress(iterable, total, what) wraps each source's books (a progress bar, the run's
-    cancel check); by default they are iterated as they are.
+    cancel check); by default they are iterated as they are. shelf: the catalog as loaded
+    by an earlier scan of the same run (loaded here when not given).
     """
     progress = progress or (lambda iterable, total, what: iterable)
-    summary, shelf = Summary(), Shelf()
+    summary, shelf = Summary(), shelf or Shelf()
     for root in roots:
         _scan_root(shelf, os.path.normpath(root), summary, progress)
     if with_audiobookshelf:
