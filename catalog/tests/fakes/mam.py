@@ -16,7 +16,9 @@ from werkzeug import Response
 
 from catalog.tests.fakes.torrents import torrent_file
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+# "Now" of the fake's answers: the real clock (a fixed date fell out of the jobs' "added in
+# the last 7 days" window a few days after it was written, and tests failed from then on).
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def days_ago(days):
@@ -121,7 +123,8 @@ def mam_account(
         "update": 1795000060,
     }
     if nested:
-        account["snatch_summary"] = {**summary, "created_at": "2026-11-25 11:59:00"}
+        created = (NOW - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S")
+        account["snatch_summary"] = {**summary, "created_at": created}
     else:
         account.update(summary)
     return account
