@@ -24,8 +24,13 @@ def announced_releases(run):
     )
     run.set_total(len(due))
     work = Completion(run, "announced")
+    narrators_of = {}  # series id -> its narrators: one read per series, not per book
     for book in run.items(due):
-        narrators = series_narrators(book.series) if book.series else ()
+        narrators = ()
+        if book.series:
+            if book.series_id not in narrators_of:
+                narrators_of[book.series_id] = series_narrators(book.series)
+            narrators = narrators_of[book.series_id]
         try:
             sent = work.fetch(book, narrators)
         except ServiceError as error:

@@ -43,7 +43,7 @@ from catalog.clients.openlibrary import OpenLibraryClient
 from catalog.downloads import BookFacts, Sender, has_active_download
 from catalog.jobs.mam_guard import needs_mam_session
 from catalog.jobs.outcomes import one_item
-from catalog.jobs.upcoming import Upcoming, release_day
+from catalog.jobs.upcoming import Upcoming, audible_facts, release_day
 from catalog.languages import in_library_languages
 from catalog.library import BookIndex, NameCache
 from catalog.models import Author, Book, Series
@@ -115,9 +115,8 @@ class Completion:
         asin="",
         narrators=(),
     ):
-        coming = release_date is not None and release_date > timezone.localdate()
         title = title[:500]
-        return Book(
+        book = Book(
             title=title,
             title_normalized=normalize_title(title),  # bulk_create does not call save()
             series=series,
@@ -126,9 +125,10 @@ class Completion:
             asin=(asin or "")[:10],
             narrators=", ".join(narrators)[:500],
             release_date=release_date,
-            status=Book.ANNOUNCED if coming else Book.WANTED,
             source=self.source,
         )
+        book.status = Book.ANNOUNCED if book.not_out_yet() else Book.WANTED
+        return book
 
     def _created(self, book, named, authors):
         self.facts[book.pk] = BookFacts(sorted(a.name for a in named), set())
@@ -246,12 +246,7 @@ def series_candidates(goodreads, upcoming, series, authors):
         entry = SeriesEntry(
             record.title, text, number, omnibus, fractional, author=(record.authors or [""])[0]
         )
-        facts = {
-            "release_date": release_day(record),
-            "asin": record.asin,
-            "narrators": record.narrators,
-        }
-        found.append((entry, facts))
+        found.append((entry, audible_facts(record)))
     if not found and not series.goodreads_id:
         raise ServiceError(
             "Goodreads",
@@ -310,12 +305,7 @@ def author_completion(run):
                 for title in bibliography(author, openlibrary, google, run):
                     wishes.append((title, [author.name], {}))
             for record in new_releases(author, upcoming):
-                facts = {
-                    "release_date": release_day(record),
-                    "asin": record.asin,
-                    "narrators": record.narrators,
-                }
-                wishes.append((record.title, [author.name], facts))
+                wishes.append((record.title, [author.name], audible_facts(record)))
             for book in work.want_all(wishes):
                 work.fetch(book)
             due = author.books.filter(status=Book.ANNOUNCED, release_date__lte=timezone.localdate())

@@ -49,3 +49,8 @@ def release_day(record):
         return date.fromisoformat(record.release_date)
     except (TypeError, ValueError):
         return None
+
+
+def audible_facts(record):
+    """What an Audible record adds to a wanted book: its audio release day, ASIN, narrators."""
+    return {"release_date": release_day(record), "asin": record.asin, "narrators": record.narrators}
