@@ -18,16 +18,14 @@ from scheduling.overview import job_overviews
 
 def dashboard(request):
     statuses = health.statuses()
-    jobs = job_overviews(next_count=1)
-    failing = [row for row in jobs if row.last_run and row.last_run.status == Task.FAILED]
+    jobs = [JobLine(row) for row in job_overviews(next_count=1)]
     context = {
         "attention": health.needing_attention(statuses),
-        "failing": failing,
+        "failing": [line for line in jobs if line.failing],
         "statuses": statuses,
-        "jobs": [JobLine(row) for row in jobs],
+        "jobs": jobs,
         "panels": [mark_safe(html) for html in _panels(request) if html],
         "can_test": request.user.has_perm("scheduling.view_servicecheck"),
-        "state_words": health.STATE_WORDS,
     }
     return render_to_string("admin/scheduling/dashboard.html", context, request=request)
 
@@ -61,9 +59,3 @@ class JobLine:
     @property
     def failing(self):
         return bool(self.last_run and self.last_run.status == Task.FAILED)
-
-    @property
-    def first_error_line(self):
-        if not self.failing:
-            return ""
-        return ((self.last_run.error_message or "").strip().splitlines() or [""])[0][:300]
