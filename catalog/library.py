@@ -5,6 +5,7 @@ matching thousands of releases costs no query per release.
 """
 
 from collections import Counter, defaultdict
+from itertools import combinations
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +23,9 @@ def isbn13(value):
         return ""
 
 
+LONG_TITLE = 12  # words: a longer title's near titles are counted, not intersected by pairs
+
+
 class BookIndex:
     """Every book's identifiers and cleaned title, for matching without queries."""
 
@@ -32,7 +36,9 @@ class BookIndex:
         self.by_title = defaultdict(list)
         self.by_word = defaultdict(set)  # word of a cleaned title -> the titles that have it
         self.order = {}  # cleaned title -> when it was first added (candidates keep this order)
-        self.word_count = {}
+        self.by_short_word = defaultdict(set)  # the same, for titles of one or two words
+        self.words = {}  # cleaned title -> its words
+        self.group_keys = {}  # cleaned title -> its books' matching.match_keys, when asked
         self.authors = {}  # id(book) -> its author names (a book not yet saved has no pk)
         for book in books:
             self.add(book)
@@ -67,12 +73,15 @@ class BookIndex:
             self.by_goodreads[str(book.goodreads_id)] = book
         key = matching.clean_title(book.title)
         if key not in self.order:
-            words = set(key.split())
+            words = frozenset(key.split())
             self.order[key] = len(self.order)
-            self.word_count[key] = len(words)
+            self.words[key] = words
             for word in words:
                 self.by_word[word].add(key)
+                if len(words) <= 2:
+                    self.by_short_word[word].add(key)
         self.by_title[key].append(book)
+        self.group_keys.pop(key, None)
         if author_names is None:
             author_names = [author.name for author in book.authors.all()]
         self.authors[id(book)] = list(author_names)
@@ -88,13 +97,9 @@ class BookIndex:
         )
         if book:
             return book
-        key = matching.clean_title(title)
-        if not key:
-            # A title of only punctuation or blanks names no book: it used to match (and
-            # merge into one) every other such title.
+        candidates = self.candidates(title)
+        if not candidates:
             return None
-        exact = self.by_title.get(key, [])
-        candidates = exact or [b for group in self._near(title) for b in group]
         found = matching.best_match(
             title,
             list(authors),
@@ -103,25 +108,62 @@ class BookIndex:
         )
         return found[0] if found else None
 
-    def _near(self, title):
+    def candidates(self, title):
+        """The books a title could be, in the order they were added: those with its key;
+        else those whose title shares words with it and could score the threshold
+        (matching.might_match, in C), so that only those few are scored in Python.
+
+        A title of only punctuation or blanks names no book (it used to match, and merge
+        into one, every other such title)."""
+        key = matching.clean_title(title)
+        if not key:
+            return []
+        if self.by_title.get(key):
+            return self.by_title[key]
+        near = self._near(key)
+        keys, owners = [], []
+        for group in near:
+            group_keys = self._match_keys(group)
+            keys += group_keys
+            owners += [group] * len(group_keys)
+        hits = {owners[i] for i in matching.might_match(matching.match_keys(title), keys)}
+        return [book for group in near if group in hits for book in self.by_title[group]]
+
+    def _match_keys(self, group):
+        """The match_keys of a title group's books (each book's subtitle counts)."""
+        if group not in self.group_keys:
+            keys = (matching.match_keys(b.title, b.subtitle) for b in self.by_title[group])
+            self.group_keys[group] = tuple(dict.fromkeys(k for each in keys for k in each))
+        return self.group_keys[group]
+
+    def _near(self, key):
         """Title groups worth scoring: those sharing at least half the words of the shorter
         of the two titles (a title close enough to match shares that many).
 
-        Counted from the word index, not a scan of every title: the scan (and scoring every
-        title with "the" in it) made each lookup cost in proportion to the library, twice as
-        much per book at 10,000 books as at 1,000.
+        From the word index by set operations (in C), not a scan of every title: the scan
+        made each lookup cost in proportion to the library. One shared word is half of a
+        title of one or two words; two shared words (a pair's postings intersected) are
+        half of three or four; longer titles on both sides are counted.
         """
-        words = set(matching.clean_title(title).split())
-        shared = Counter()
-        for word in words:
-            shared.update(self.by_word.get(word, ()))
-        keys = [
-            key
-            for key, count in shared.items()
-            if 2 * count >= min(len(words), self.word_count[key])
-        ]
-        keys.sort(key=self.order.__getitem__)
-        return [self.by_title[key] for key in keys]
+        words = set(key.split())
+        postings = [self.by_word[word] for word in words if word in self.by_word]
+        if len(words) <= 2:
+            near = set().union(*postings)
+        elif len(words) > LONG_TITLE:  # too many pairs: count instead
+            shared = Counter()
+            for posting in postings:
+                shared.update(posting)
+            near = {o for o, n in shared.items() if 2 * n >= min(len(words), len(self.words[o]))}
+        else:
+            near = set().union(*(self.by_short_word.get(word, ()) for word in words))
+            near.update(*(a & b for a, b in combinations(postings, 2)))
+            if len(words) >= 5:  # a long title against a long title: three words or more
+                near = {
+                    o
+                    for o in near
+                    if 2 * len(words & self.words[o]) >= min(len(words), len(self.words[o]))
+                }
+        return sorted(near, key=self.order.__getitem__)
 
 
 class NameCache:

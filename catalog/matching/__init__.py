@@ -58,8 +58,10 @@ Policy, decided here and tested in catalog/tests/test_matching*.py:
   __wrapped__ see any internal error, and the guard is tested apart.
 """
 
+import functools
 import re
 
+from rapidfuzz import fuzz, process
 from stdnum import isbn as isbn_lib
 
 from catalog.matching import authors as people
@@ -84,6 +86,7 @@ __all__ = [
     "OTHER_WORK_CAP",
     "PREFIX_DROPPED",
     "SUBTITLE_DROPPED",
+    "TITLE_FLOOR",
     "TITLE_WEIGHT",
     "WORD_MISMATCH_CAP",
     "author_score",
@@ -93,7 +96,9 @@ __all__ = [
     "clean_title",
     "display_title",
     "is_non_book",
+    "match_keys",
     "match_score",
+    "might_match",
     "same_isbn",
     "title_score",
 ]
@@ -187,12 +192,55 @@ def _book_score(title, authors, book_title, book_authors, book_subtitle=""):
     return _with_authors(round(score, 2), people.author_score(authors, book_authors))
 
 
+@functools.lru_cache(maxsize=65536)
 def _book_titles(title, subtitle):
     """The book's title, and with its subtitle from metadata when the title lacks it."""
     words = titles.title_key(subtitle)
     if words and f" {words} " not in f" {titles.title_key(title)} ":
-        return [title, f"{title}: {subtitle}"]
-    return [title]
+        return (title, f"{title}: {subtitle}")
+    return (title,)
+
+
+# The lowest title score from which book_score can still reach MATCH_THRESHOLD: authors that
+# differ (below AUTHOR_SAME) are blended in with weight 1 - TITLE_WEIGHT, so a title a little
+# under the threshold reaches it with authors just under AUTHOR_SAME. One point lower for
+# the rounding to two decimals.
+TITLE_FLOOR = (MATCH_THRESHOLD - (1 - TITLE_WEIGHT) * AUTHOR_SAME) / TITLE_WEIGHT - 1
+
+
+@never_raises(())
+def match_keys(title, subtitle=""):
+    """The comparison strings book_score can score a title by (its key, and its parts alone:
+    main title, subtitle, series-like prefix), with the subtitle from metadata as
+    book_score adds it. For might_match."""
+    keys = []
+    for full in _book_titles(as_text(title), as_text(subtitle)):
+        anatomy = titles.anatomy(full)
+        keys += [anatomy.name, *(key for key, _, _ in anatomy.parts)]
+    return tuple(dict.fromkeys(key for key in keys if key))
+
+
+def might_match(keys, candidate_keys):
+    """The indexes of candidate_keys (strings from match_keys of the candidates) that a title
+    with these match_keys could score MATCH_THRESHOLD against with book_score, whatever the
+    authors: a necessary condition, tested in C by rapidfuzz, so that a lookup scores only
+    the few candidates that can match rather than every title sharing words with it.
+
+    book_score reaches the threshold only when some pair of the two titles' keys scores
+    TITLE_FLOOR with fuzz.ratio, or is one word spaced two ways ("spider man").
+    """
+    found = set()
+    squeezed = [key.replace(" ", "") for key in candidate_keys]
+    for key in keys:
+        for _, _, index in process.extract(
+            key, candidate_keys, scorer=fuzz.ratio, score_cutoff=TITLE_FLOOR, limit=None
+        ):
+            found.add(index)
+        for _, _, index in process.extract(
+            key.replace(" ", ""), squeezed, scorer=fuzz.ratio, score_cutoff=100, limit=None
+        ):
+            found.add(index)
+    return found
 
 
 @never_raises(0.0)

@@ -88,7 +88,7 @@ def author_keys(authors):
     return _keys(authors)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=65536)
 def _cached_keys(names):
     # The jobs compare one release's authors with many books': parse each list once.
     return _keys(names)

@@ -206,7 +206,10 @@ def _split_subtitle(text):
     return text[: match.start()], text[match.end() :], alternative
 
 
-@functools.lru_cache(maxsize=8192)
+# Large enough for a whole library's titles: the library scan and series completion compare
+# each new title with many of the catalog's, and a cache smaller than the catalog is evicted
+# before it is reused (at 10,000 books one of 8,192 made matching four times slower).
+@functools.lru_cache(maxsize=65536)
 def anatomy(text):
     text = unicodedata.normalize("NFKC", html.unescape(text)).translate(_TYPOGRAPHY)
     form = _form(text)
@@ -279,7 +282,9 @@ def _pair_score(a, b):
     if a.replace(" ", "") == b.replace(" ", ""):  # "spider man" / "spiderman"
         return 100.0
     score = fuzz.ratio(a, b)
-    return min(score, WORD_MISMATCH_CAP) if _words_differ(a, b) else score
+    if score <= WORD_MISMATCH_CAP:  # the cap could not lower it: no need to look at words
+        return score
+    return WORD_MISMATCH_CAP if _words_differ(a, b) else score
 
 
 def _same_series(a, b):

@@ -146,12 +146,7 @@ class Shelf:
         book = book or (self.index.by_isbn.get(isbn13(found.isbn)) if found.isbn else None)
         if book is not None:
             return Sure(book)
-        key = matching.clean_title(found.title)
-        if not key:
-            return None
-        candidates = self.index.by_title.get(key) or [
-            b for group in self.index._near(found.title) for b in group
-        ]
+        candidates = self.index.candidates(found.title)
         scored = [(self._score(found, b), n, b) for n, b in enumerate(candidates)]
         scored = sorted(
             (item for item in scored if item[0] >= MATCH_THRESHOLD),

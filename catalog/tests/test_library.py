@@ -1,6 +1,11 @@
 """BookIndex: finding the library's book for a title, at any library size."""
 
+from types import SimpleNamespace
+from unittest import mock
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catalog.clients.mam import MamTorrent
 from catalog.downloads import choose_release
@@ -8,6 +13,7 @@ from catalog.library import BookIndex
 from catalog.models import Author, Book
 
 pytestmark = pytest.mark.django_db
+NO_IDS = {"isbn_13": "", "isbn_10": "", "asin": "", "goodreads_id": "", "subtitle": ""}
 
 
 def shelve(*titles, author="Brandon Sanderson"):
@@ -79,3 +85,27 @@ def test_the_release_chosen_for_a_wanted_book_is_never_a_prequel_of_its_world():
         torrent.seeders, torrent.filetype = 50, torrent.filetype or "m4b"
     assert choose_release(book, [prequel, adaptation]) is None
     assert choose_release(book, [prequel, adaptation, original]) is original
+
+
+vocabulary = st.sampled_from(
+    "ash bone crown dust ember glass river salt stone tide moss iron wolf reed oak fern".split()
+)
+word_lists = st.lists(vocabulary, min_size=1, max_size=16)
+
+
+@pytest.mark.django_db(False)
+@settings(max_examples=300, deadline=None)
+@given(st.lists(word_lists, max_size=40), word_lists, st.sampled_from([12, 2]))
+def test_near_titles_are_those_sharing_half_the_shorter_titles_words(shelf, looked_up, long):
+    index = BookIndex([])
+    for words in shelf:
+        index.add(SimpleNamespace(title=" ".join(words), **NO_IDS), author_names=[])
+    query = set(" ".join(looked_up).split())
+
+    def shares_half(key):
+        theirs = set(key.split())
+        return 2 * len(query & theirs) >= min(len(query), len(theirs))
+
+    expected = [key for key in index.order if shares_half(key)]
+    with mock.patch("catalog.library.LONG_TITLE", long):  # 2: every title counted
+        assert index._near(" ".join(sorted(query))) == expected

@@ -16,7 +16,9 @@ from catalog.matching import (
     clean_title,
     display_title,
     is_non_book,
+    match_keys,
     match_score,
+    might_match,
     same_isbn,
     title_score,
 )
@@ -118,3 +120,46 @@ def test_best_match_answers_one_of_the_candidates_or_none(title, authors, candid
         candidate, score = found
         assert candidate in candidates
         assert MATCH_THRESHOLD <= score <= 100
+
+
+# A title and a variant of it a release or a library folder may carry: close enough that
+# book_score often sits near the threshold, which random pairs of titles never do.
+def _variant(title, change, extra):
+    words = title.split()
+    if change == "typo" and words and len(words[-1]) > 1:
+        words[-1] = words[-1][:-1] + ("x" if words[-1][-1] != "x" else "y")
+    elif change == "word":
+        words.append(extra)
+    elif change == "drop" and len(words) > 1:
+        words.pop()
+    elif change == "subtitle":
+        words += [":", extra]
+    elif change == "prefix":
+        words = [extra, ":", *words]
+    elif change == "squeeze" and len(words) > 1:
+        words = ["".join(words)]
+    elif change == "series":
+        words += [f"({extra}, #2)"]
+    return " ".join(words)
+
+
+changes = st.sampled_from(
+    ["same", "typo", "word", "drop", "subtitle", "prefix", "squeeze", "series"]
+)
+people = st.lists(
+    st.sampled_from(["Ann Leckie", "Ann Leckey", "A. Leckie", "Bo Li", ""]), max_size=2
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(title_like, changes, word, st.sampled_from(["", "A Novel", "The Story"]), people, people)
+@example("X Y Z", "squeeze", "A", "", [], [])  # one word spaced two ways ("xyz", "x y z")
+@example("Mistborn The Final Empire", "prefix", "Mistborn", "", ["Bo Li"], ["Bo Li"])
+@example("The Abcdefgh Ijklm", "typo", "A", "", ["Ann Leckie"], ["Ann Leckey"])  # authors blend
+def test_the_candidate_filter_never_drops_a_book_the_matcher_would_take(
+    title, change, extra, subtitle, authors, book_authors
+):
+    release = _variant(title, change, extra)
+    if book_score.__wrapped__(release, authors, title, book_authors, subtitle) < MATCH_THRESHOLD:
+        return
+    assert might_match(match_keys(release), list(match_keys(title, subtitle)))
