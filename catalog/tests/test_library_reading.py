@@ -151,6 +151,19 @@ def test_vorbis_comments_give_narrator_and_series(tmp_path, tones):
     assert (book.narrators, book.series, book.position) == (["Scott Brick"], "Dune", "1")
 
 
+@pytest.mark.parametrize(
+    ("made_as", "named"), [("m4a", "mp3"), ("opus", "ogg"), ("mp3", "m4b"), ("flac", "ogg")]
+)
+def test_a_file_whose_extension_names_another_format_is_still_read(tmp_path, tones, made_as, named):
+    made = audio_file(tones, tmp_path / "x" / f"01.{made_as}", album="Dune", artist="Frank Herbert")
+    made.rename(made.with_suffix(f".{named}"))
+
+    books, unreadable = read(tmp_path)
+
+    assert (books["x"].title, books["x"].authors, unreadable) == ("Dune", ["Frank Herbert"], [])
+    assert abs(books["x"].runtime_seconds - SECONDS) <= 1
+
+
 def test_an_audiobookshelf_metadata_json_comes_before_the_tags(tmp_path, tones):
     folder = tmp_path / "Someone" / "Wrong Title"
     audio_file(tones, folder / "01.mp3", album="Tag Title", artist="Tag Author")
