@@ -13,7 +13,6 @@ What cannot be imported raises ImportBlocked with the reason in words, for staff
 
 import errno
 import os
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -25,15 +24,9 @@ from django.utils import timezone
 from pathvalidate import sanitize_filename
 
 from catalog.models import Book, BookLocation, Download
+from catalog.shelf.layout import AUDIO_EXTENSIONS, DISC_FOLDER
 
-AUDIO_EXTENSIONS = {
-    ".m4b", ".m4a", ".mp3", ".mp4", ".aac", ".flac", ".ogg", ".oga", ".opus", ".wma",
-    ".wav", ".aiff", ".webm", ".mka",
-}  # fmt: skip
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
-# Audiobookshelf reads a lone CD1 / Disc 2 sub-folder as part of its book; any other
-# sub-folder would become a book of its own, so those are folded into the file names.
-DISC_FOLDER = re.compile(r"^(cd|dis[ck])\s*\d{1,3}$", re.IGNORECASE)
 NAME_LIMIT = 180  # characters per folder or file name, well under every filesystem's 255
 
 

@@ -5,7 +5,7 @@ matching thousands of releases costs no query per release.
 """
 
 from collections import Counter, defaultdict
-from itertools import combinations
+from itertools import chain, combinations
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,7 +38,7 @@ class BookIndex:
         self.order = {}  # cleaned title -> when it was first added (candidates keep this order)
         self.by_short_word = defaultdict(set)  # the same, for titles of one or two words
         self.words = {}  # cleaned title -> its words
-        self.group_keys = {}  # cleaned title -> its books' matching.match_keys, when asked
+        self.group_keys = GroupKeys(self.by_title)
         self.authors = {}  # id(book) -> its author names (a book not yet saved has no pk)
         for book in books:
             self.add(book)
@@ -120,21 +120,20 @@ class BookIndex:
             return []
         if self.by_title.get(key):
             return self.by_title[key]
-        near = self._near(key)
-        keys, owners = [], []
-        for group in near:
-            group_keys = self._match_keys(group)
-            keys += group_keys
-            owners += [group] * len(group_keys)
+        near = list(self._near(key))
+        per_group = [self.group_keys[group] for group in near]
+        keys = list(chain.from_iterable(per_group))
+        # Every group has a key at least; most have one only (no subtitle, no parts), and
+        # when all have, a key's index is its group's.
+        owners = near
+        if len(keys) != len(near):
+            owners = [group for group, its in zip(near, per_group, strict=True) for _ in its]
         hits = {owners[i] for i in matching.might_match(matching.match_keys(title), keys)}
-        return [book for group in near if group in hits for book in self.by_title[group]]
-
-    def _match_keys(self, group):
-        """The match_keys of a title group's books (each book's subtitle counts)."""
-        if group not in self.group_keys:
-            keys = (matching.match_keys(b.title, b.subtitle) for b in self.by_title[group])
-            self.group_keys[group] = tuple(dict.fromkeys(k for each in keys for k in each))
-        return self.group_keys[group]
+        return [
+            book
+            for group in sorted(hits, key=self.order.__getitem__)
+            for book in self.by_title[group]
+        ]
 
     def _near(self, key):
         """Title groups worth scoring: those sharing at least half the words of the shorter
@@ -163,7 +162,21 @@ class BookIndex:
                     for o in near
                     if 2 * len(words & self.words[o]) >= min(len(words), len(self.words[o]))
                 }
-        return sorted(near, key=self.order.__getitem__)
+        return near
+
+
+class GroupKeys(dict):
+    """cleaned title -> the matching.match_keys of its books (each book's subtitle counts),
+    worked out when first asked."""
+
+    def __init__(self, by_title):
+        super().__init__()
+        self.by_title = by_title
+
+    def __missing__(self, group):
+        keys = (matching.match_keys(b.title, b.subtitle) for b in self.by_title[group])
+        self[group] = tuple(dict.fromkeys(k for each in keys for k in each))
+        return self[group]
 
 
 class NameCache:

@@ -7,6 +7,15 @@ sequence ("Vol 1 - ", "Book 2 - ", "1. "; only below a series folder), a year ("
 
 import re
 
+AUDIO_EXTENSIONS = {
+    ".m4b", ".m4a", ".mp3", ".mp4", ".aac", ".flac", ".ogg", ".oga", ".opus", ".wma",
+    ".wav", ".aiff", ".webm", ".mka",
+}  # fmt: skip
+# Audiobookshelf reads a lone CD1 / Disc 2 sub-folder as part of its book; any other
+# sub-folder would become a book of its own (the download importer folds those into the
+# file names).
+DISC_FOLDER = re.compile(r"^(cd|dis[ck])\s*\d{1,3}$", re.IGNORECASE)
+
 ASIN = re.compile(r"\s*\[([A-Z0-9]{10})\]\s*")
 NARRATOR = re.compile(r"\s*\{([^{}]+)\}\s*$")
 SEQUENCE = re.compile(r"^(?:vol\.?|volume|book)\s*(\d{1,3}(?:\.\d{1,2})?)$", re.IGNORECASE)

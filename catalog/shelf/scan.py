@@ -8,6 +8,7 @@ not a library emptied, so its books stay owned.
 """
 
 import os
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -17,7 +18,7 @@ from django.db import transaction
 from catalog.clients.audiobookshelf import AudiobookshelfClient
 from catalog.models import BookLocation
 from catalog.shelf import audiobookshelf
-from catalog.shelf.folders import RootProblem, book_folders, read_book
+from catalog.shelf.folders import RootProblem, book_folders, read_books
 from catalog.shelf.ownership import Shelf
 
 CHUNK = 200  # books written per transaction
@@ -83,32 +84,38 @@ def _scan_root(shelf, root, summary, progress):
              "removed (a disk asleep or not mounted?)")
         )  # fmt: skip
         return
-    seen, changed = set(), []
-    for folder in progress(folders, len(folders), root):
-        seen.add(folder.path)
-        summary.books += 1
-        if shelf.unchanged(BookLocation.FOLDER, folder.path, folder.fingerprint):
-            summary.unchanged += 1
-            continue
-        changed.append(folder)
-        if len(changed) == CHUNK:
-            _take_folders(shelf, changed, summary)
-            changed = []
-    _take_folders(shelf, changed, summary)
+    changed = [
+        folder
+        for folder in folders
+        if not shelf.unchanged(BookLocation.FOLDER, folder.path, folder.fingerprint)
+    ]
+    to_read, seen, taken = {id(folder) for folder in changed}, set(), []
+    # Read ahead (by other processes when there are many) while this one matches and writes.
+    with closing(read_books(changed, BookLocation.FOLDER, summary.unreadable)) as found_books:
+        for folder in progress(folders, len(folders), root):
+            seen.add(folder.path)
+            summary.books += 1
+            if id(folder) not in to_read:
+                summary.unchanged += 1
+                continue
+            taken.append((folder, next(found_books)))
+            if len(taken) == CHUNK:
+                _take(shelf, taken, summary)
+                taken = []
+        _take(shelf, taken, summary)
     gone = [
         loc for loc in known if loc.path not in seen and loc.source != BookLocation.AUDIOBOOKSHELF
     ]
     summary.no_longer_owned += shelf.mark_missing(gone)
 
 
-def _take_folders(shelf, folders, summary):
-    """Read changed folders and record them, in one transaction (none when none changed)."""
-    if not folders:
+def _take(shelf, read, summary):
+    """Record the books of changed folders, in one transaction (none when none changed)."""
+    if not read:
         return
     with transaction.atomic():
-        for folder in folders:
+        for folder, found in read:
             summary.read_again.add(folder.path)
-            found = read_book(folder, BookLocation.FOLDER, summary.unreadable)
             if found is not None:
                 summary.count(shelf.take(found))
         shelf.flush()

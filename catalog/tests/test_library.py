@@ -106,6 +106,6 @@ def test_near_titles_are_those_sharing_half_the_shorter_titles_words(shelf, look
         theirs = set(key.split())
         return 2 * len(query & theirs) >= min(len(query), len(theirs))
 
-    expected = [key for key in index.order if shares_half(key)]
+    expected = {key for key in index.order if shares_half(key)}
     with mock.patch("catalog.library.LONG_TITLE", long):  # 2: every title counted
         assert index._near(" ".join(sorted(query))) == expected

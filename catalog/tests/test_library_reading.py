@@ -2,12 +2,14 @@
 mutagen): one book per folder, disc folders joined, sidecars, then tags, then the path."""
 
 import json
+import multiprocessing
 import os
 
 import pytest
 
 from catalog.models import BookLocation
-from catalog.shelf.folders import book_folders, read_book
+from catalog.shelf import folders as folders_module
+from catalog.shelf.folders import book_folders, read_book, read_books
 from catalog.tests.shelf_audio import SECONDS, audio_file
 
 
@@ -270,3 +272,48 @@ def test_reading_writes_nothing_to_the_library(tmp_path, tones):
     read(tmp_path)
 
     assert {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in tmp_path.rglob("*")} == before
+
+
+def _library_with_a_bad_file(root, tones):
+    for n in range(6):
+        audio_file(tones, root / "Author" / f"Book {n}" / "01.mp3", album=f"Book {n}", artist="A")
+    (root / "Author" / "Book 3" / "02.flac").write_bytes(b"fLaC" + b"\x00" * 64)
+    return list(book_folders(str(root), []))
+
+
+def test_many_folders_are_read_by_other_processes_exactly_as_they_are_read_here(
+    tmp_path, tones, monkeypatch
+):
+    folders = _library_with_a_bad_file(tmp_path, tones)
+    here_bad, there_bad, pools = [], [], []
+    here = list(read_books(folders, BookLocation.FOLDER, here_bad, processes=0))
+    monkeypatch.setattr(folders_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(folders_module, "READ_CHUNK", 4)  # two chunks: order kept across them
+    monkeypatch.setattr(folders_module, "ProcessPoolExecutor", _recorded(pools))
+
+    there = list(read_books(folders, BookLocation.FOLDER, there_bad, processes=2))
+
+    assert len(pools) == 1 and [b.title for b in there] == [f"Book {n}" for n in range(6)]
+    assert (there, there_bad) == (here, here_bad) and there[3].file_count == 1
+    assert [os.path.basename(u.path) for u in there_bad] == ["02.flac"]
+
+
+def test_stopping_a_read_early_leaves_no_reading_process_behind(tmp_path, tones, monkeypatch):
+    folders = _library_with_a_bad_file(tmp_path, tones)
+    monkeypatch.setattr(folders_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(folders_module, "READ_CHUNK", 1)
+    reading = read_books(folders, BookLocation.FOLDER, [], processes=2)
+
+    assert next(reading).title == "Book 0"
+    reading.close()  # what a cancelled run does (scan closes it)
+
+    assert multiprocessing.active_children() == []
+
+
+def _recorded(pools):
+    class Recorded(folders_module.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    return Recorded
