@@ -17,6 +17,8 @@ from catalog.models import Author, Book, Release, Series
 
 def isbn13(value):
     """The ISBN-13 form of an ISBN-10/13, or '' when it is not a valid ISBN."""
+    if not value:  # most books have none: no exception raised and caught for them
+        return ""
     try:
         return isbn_lib.to_isbn13(isbn_lib.validate(value or ""))
     except Exception:  # stdnum raises ValidationError subclasses; anything else is junk too
@@ -65,8 +67,8 @@ class BookIndex:
     def add(self, book, author_names=None):
         """Index the book; author_names when known (else read from the book)."""
         for value in (book.isbn_13, book.isbn_10):
-            if isbn13(value):
-                self.by_isbn[isbn13(value)] = book
+            if found := isbn13(value):
+                self.by_isbn[found] = book
         if book.asin:
             self.by_asin[book.asin.upper()] = book
         if book.goodreads_id:

@@ -19,6 +19,7 @@ from catalog.shelf import layout, tags
 from catalog.shelf.found import FoundBook, Unreadable
 from catalog.shelf.layout import AUDIO_EXTENSIONS, DISC_FOLDER
 
+AUDIO_SUFFIXES = tuple(AUDIO_EXTENSIONS)  # for str.endswith
 SAMPLE = re.compile(r"(?:^|[\W_])(sample|preview)(?:$|[\W_])", re.IGNORECASE)
 READ_CHUNK = 100  # folders a reading process is given at a time
 PARALLEL_FROM = 400  # changed folders: fewer are read in the scan's own process
@@ -30,7 +31,7 @@ class BookFolder:
     path: str  # the book's folder, or its single file
     root: str
     parts: tuple  # the path below the root (the last part without extension for a file)
-    audio: list = field(default_factory=list)  # [(path, size)] sorted by name
+    audio: list = field(default_factory=list)  # [(path, size, mtime_ns)] sorted by name
     sidecars: dict = field(default_factory=dict)  # "json" / "opf" -> path
     fingerprint: str = ""
 
@@ -99,8 +100,9 @@ def _split(folder, unreadable):
                     continue
                 if name[0] == ".":  # .DS_Store, ._AppleDouble, partial downloads
                     continue
-                if not _is_audio(name):
-                    _sidecar(sidecars, name.lower(), entry.path)
+                lowered = name.lower()
+                if not lowered.endswith(AUDIO_SUFFIXES) or SAMPLE.search(name.rpartition(".")[0]):
+                    _sidecar(sidecars, lowered, entry.path)
                     continue
                 stat = entry.stat()
             except FileNotFoundError:
@@ -118,11 +120,6 @@ def _split(folder, unreadable):
     return audio, sidecars, folders
 
 
-def _is_audio(name):
-    stem, dot, extension = name.rpartition(".")
-    return bool(dot) and f".{extension.lower()}" in AUDIO_EXTENSIONS and not SAMPLE.search(stem)
-
-
 def _sidecar(found, name, path):
     if name == "metadata.json":
         found["json"] = path
@@ -131,22 +128,20 @@ def _sidecar(found, name, path):
 
 
 def _book(path, root, parts, audio, sidecars):
-    digest = hashlib.blake2b(digest_size=16)
-    for file_path, size, mtime in audio:
-        digest.update(f"{file_path}\0{size}\0{mtime}\n".encode())
+    signed = [audio]
     for sidecar in sorted(sidecars.values()):
         try:
             stat = os.stat(sidecar)
-            digest.update(f"{sidecar}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            signed.append((sidecar, stat.st_size, stat.st_mtime_ns))
         except OSError:
             pass  # gone since the listing: the signature changes anyway
     return BookFolder(
         path=path,
         root=root,
         parts=parts,
-        audio=[(file_path, size) for file_path, size, _ in audio],
+        audio=audio,
         sidecars=sidecars,
-        fingerprint=digest.hexdigest(),
+        fingerprint=hashlib.blake2b(repr(signed).encode(), digest_size=16).hexdigest(),
     )
 
 
@@ -221,7 +216,7 @@ def read_book(folder, source, unreadable):
             except tags.TagError as error:
                 unreadable.append(Unreadable(folder.sidecars[kind], str(error)))
     runtime, readable, tagged = 0.0, [], False
-    for path, size in folder.audio:
+    for path, size, _ in folder.audio:
         try:
             file_tags, length = tags.read_audio(path)
         except tags.TagError as error:

@@ -21,7 +21,7 @@ from catalog.shelf import audiobookshelf
 from catalog.shelf.folders import RootProblem, book_folders, read_books
 from catalog.shelf.ownership import Shelf
 
-CHUNK = 200  # books written per transaction
+CHUNK = 1000  # books written per transaction
 
 
 @dataclass
