@@ -227,15 +227,17 @@ def might_match(keys, candidate_keys):
     the few candidates that can match rather than every title sharing words with it.
 
     book_score reaches the threshold only when some pair of the two titles' keys scores
-    TITLE_FLOOR with fuzz.ratio, or is one word spaced two ways ("spider man").
+    TITLE_FLOOR with fuzz.ratio and has a counterpart for every word (else the pair is
+    capped at WORD_MISMATCH_CAP), or is one word spaced two ways ("spider man").
     """
     found = set()
     squeezed = [key.replace(" ", "") for key in candidate_keys]
     for key in keys:
-        for _, _, index in process.extract(
+        for other, _, index in process.extract(
             key, candidate_keys, scorer=fuzz.ratio, score_cutoff=TITLE_FLOOR, limit=None
         ):
-            found.add(index)
+            if index not in found and not titles.words_differ(key, other):
+                found.add(index)
         for _, _, index in process.extract(
             key.replace(" ", ""), squeezed, scorer=fuzz.ratio, score_cutoff=100, limit=None
         ):

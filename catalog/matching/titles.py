@@ -264,7 +264,7 @@ def _close(word, other):
     return Levenshtein.distance(word, other, score_cutoff=allowed) <= allowed
 
 
-def _words_differ(a, b):
+def words_differ(a, b):
     """True when a content word of one title has no counterpart (or typo) in the other."""
     words_a, words_b = Counter(a.split()), Counter(b.split())
     only_a = [w for w in (words_a - words_b).elements() if w not in _STOP_WORDS]
@@ -284,7 +284,7 @@ def _pair_score(a, b):
     score = fuzz.ratio(a, b)
     if score <= WORD_MISMATCH_CAP:  # the cap could not lower it: no need to look at words
         return score
-    return WORD_MISMATCH_CAP if _words_differ(a, b) else score
+    return WORD_MISMATCH_CAP if words_differ(a, b) else score
 
 
 def _same_series(a, b):
