@@ -8,10 +8,12 @@ says whether it changed since the last scan, and only then are its files read.
 """
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import repeat
 
@@ -19,6 +21,7 @@ from catalog.shelf import layout, tags
 from catalog.shelf.found import FoundBook, Unreadable
 from catalog.shelf.layout import AUDIO_EXTENSIONS, DISC_FOLDER
 
+log = logging.getLogger(__name__)
 AUDIO_SUFFIXES = tuple(AUDIO_EXTENSIONS)  # for str.endswith
 SAMPLE = re.compile(r"(?:^|[\W_])(sample|preview)(?:$|[\W_])", re.IGNORECASE)
 READ_CHUNK = 100  # folders a reading process is given at a time
@@ -189,13 +192,24 @@ def read_books(folders, source, unreadable, processes=None):
             yield read_book(folder, source, unreadable)
         return
     chunks = [folders[start : start + READ_CHUNK] for start in range(0, len(folders), READ_CHUNK)]
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    done = 0  # chunks given to the caller
     try:
-        for found, bad in pool.map(_read_chunk, chunks, repeat(source)):
-            unreadable.extend(bad)
-            yield from found
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    except (OSError, NotImplementedError) as error:  # no /dev/shm in some NAS containers
+        log.warning("Reading the library in this process only: no process pool (%s).", error)
+    else:
+        try:
+            for found, bad in pool.map(_read_chunk, chunks, repeat(source)):
+                unreadable.extend(bad)
+                done += 1
+                yield from found
+        except BrokenProcessPool as error:  # a reader killed (out of memory?) or not started
+            log.warning("Reading the rest of the library in this process: %s", error)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    for chunk in chunks[done:]:
+        for folder in chunk:
+            yield read_book(folder, source, unreadable)
 
 
 def _read_chunk(folders, source):

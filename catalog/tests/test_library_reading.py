@@ -4,6 +4,7 @@ mutagen): one book per folder, disc folders joined, sidecars, then tags, then th
 import json
 import multiprocessing
 import os
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -317,3 +318,40 @@ def _recorded(pools):
             pools.append(self)
 
     return Recorded
+
+
+class _NoSemaphores:
+    def __init__(self, *args, **kwargs):
+        raise OSError(38, "Function not implemented")
+
+
+class _BreaksAfterOneChunk:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def map(self, read, chunks, sources):
+        yield read(next(iter(chunks)), next(iter(sources)))
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    def shutdown(self, **kwargs):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("pool", "said"),
+    [(_NoSemaphores, "no process pool"), (_BreaksAfterOneChunk, "terminated abruptly")],
+)
+def test_without_reading_processes_the_library_is_read_here_and_nothing_is_lost(
+    tmp_path, tones, monkeypatch, caplog, pool, said
+):
+    folders = _library_with_a_bad_file(tmp_path, tones)
+    here_bad, there_bad = [], []
+    here = list(read_books(folders, BookLocation.FOLDER, here_bad, processes=0))
+    monkeypatch.setattr(folders_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(folders_module, "READ_CHUNK", 2)
+    monkeypatch.setattr(folders_module, "ProcessPoolExecutor", pool)
+
+    there = list(read_books(folders, BookLocation.FOLDER, there_bad, processes=2))
+
+    assert (there, there_bad) == (here, here_bad) and len(there) == 6
+    assert said in caplog.text
