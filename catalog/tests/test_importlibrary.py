@@ -6,7 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.models import Book, BookLocation, ShelfReview
+from catalog.shelf import folders
 from catalog.tests.shelf_audio import audio_file
+from scheduling.tests.processes import ProcessDatabase, manage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,3 +86,20 @@ def test_a_refused_audiobookshelf_key_is_one_clear_error(library, audiobookshelf
         importlibrary("--audiobookshelf")
 
     assert "wrong-key-xyz" not in str(error.value)
+
+
+@pytest.mark.slow
+def test_a_large_import_from_the_command_line_reads_its_tags_in_other_processes(tmp_path, tones):
+    library, count = tmp_path / "library", folders.PARALLEL_FROM + 20
+    for n in range(count):
+        audio_file(tones, library / f"Author {n % 7}" / f"Title number {n}" / "01.mp3",
+                   album=f"Title number {n}", artist=f"Author {n % 7}")  # fmt: skip
+    database = ProcessDatabase(tmp_path)
+    try:
+        done = manage("importlibrary", str(library), env=database.env, check=True, timeout=300)
+
+        assert f"{count} books found: 0 matched, {count} created, 0 for review" in done.stdout
+        assert "in this process" not in done.stdout + done.stderr  # the pool was not lost
+        assert database.query("SELECT COUNT(*) FROM catalog_booklocation") == [(count,)]
+    finally:
+        database.drop()

@@ -93,7 +93,6 @@ vocabulary = st.sampled_from(
 word_lists = st.lists(vocabulary, min_size=1, max_size=16)
 
 
-@pytest.mark.django_db(False)
 @settings(max_examples=300, deadline=None)
 @given(st.lists(word_lists, max_size=40), word_lists, st.sampled_from([12, 2]))
 def test_near_titles_are_those_sharing_half_the_shorter_titles_words(shelf, looked_up, long):
