@@ -17,13 +17,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import mutagen
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from pathvalidate import sanitize_filename
 
 from catalog.models import Book, BookLocation, Download
+from catalog.shelf import tags
 from catalog.shelf.layout import AUDIO_EXTENSIONS, DISC_FOLDER
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
@@ -229,15 +229,16 @@ def import_download(download, torrent, files):
 
 
 def runtime_seconds(files):
-    """The sum of the audio files' durations (mutagen), or None when none could be read."""
+    """The sum of the audio files' durations (read as the library scan reads them), or None
+    when none could be read."""
     total, read = 0.0, False
     for path in files:
         try:
-            audio = mutagen.File(path)
-        except (mutagen.MutagenError, OSError):
-            audio = None
-        if audio is not None and getattr(audio.info, "length", None):
-            total += audio.info.length
+            _, length = tags.read_audio(str(path))
+        except tags.TagError:
+            continue
+        if length:
+            total += length
             read = True
     return round(total) if read else None
 
