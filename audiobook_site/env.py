@@ -198,13 +198,6 @@ def path_map(name, default=""):
     return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
 
 
-def one_of(name, default, allowed):
-    value = _raw(name, default).strip().lower()
-    if value not in allowed:
-        _refuse(name, value, f"choose one of {', '.join(sorted(allowed))}")
-    return value
-
-
 def optional_url(name, secret=False):
     """Like url(), but empty means "not used"."""
     return url(name, "", secret) if _raw(name, "").strip() else ""

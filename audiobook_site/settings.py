@@ -232,7 +232,7 @@ LIBRARY_LAYOUT = env.library_layout(
     "LIBRARY_LAYOUT", "{author}/{series}/Book {series_position} - {title}|{author}/{title}"
 )
 DOWNLOAD_PATH_MAP = env.path_map("DOWNLOAD_PATH_MAP", "")
-IMPORT_MODE = env.one_of("IMPORT_MODE", "hardlink", {"hardlink", "copy"})
+IMPORT_MODE = env.choice("IMPORT_MODE", "hardlink", {"hardlink", "copy"})
 DOWNLOAD_STALLED_MINUTES = env.integer("DOWNLOAD_STALLED_MINUTES", 1440, minimum=1)
 REMOVE_FAILED_DOWNLOADS = env.flag("REMOVE_FAILED_DOWNLOADS", True)
 # Audiobookshelf (optional): asked to scan its library after an import.

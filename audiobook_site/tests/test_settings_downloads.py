@@ -40,7 +40,7 @@ def settings_read(**values):
         ("LIBRARY_IMPORT_PATH", "library", "expected an absolute folder"),
         ("DOWNLOAD_PATH_MAP", "/downloads", "expected remote=local pairs"),
         ("DOWNLOAD_PATH_MAP", "/downloads=downloads", "is not an absolute folder"),
-        ("IMPORT_MODE", "move", "choose one of copy, hardlink"),
+        ("IMPORT_MODE", "move", "unknown value; choose among copy, hardlink"),
         ("DOWNLOAD_STALLED_MINUTES", "0", "must be at least 1"),
         ("LIBRARY_LAYOUT", "{author}/{isbn}", "unknown field {isbn}"),
         ("LIBRARY_LAYOUT", "{author}/../{title}", "without empty, . or .. parts"),
