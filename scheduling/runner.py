@@ -145,11 +145,20 @@ def run_task(name, trigger, scheduled_for=None, on_progress=None):
             if running
             else ""
         )
-        return record_skip(
-            name, trigger, f"Skipped: {name} is already running{since}.", scheduled_for
-        )
+        return record_skip(name, trigger, f"{_already_running(name)}{since}.", scheduled_for)
     RunContext(task, on_progress=on_progress).execute(job)
     return task
+
+
+def _already_running(name):
+    return f"Skipped: {name} is already running"
+
+
+def refused_as_running(task):
+    """Was this skipped run refused because its job was already running (run_task's row)?"""
+    return task.status == Task.SKIPPED and task.error_message.startswith(
+        _already_running(task.task_name)
+    )
 
 
 def request_cancel(name):

@@ -45,7 +45,7 @@ class Command(BaseCommand):
         task = self._run(job)
         self._end_progress_line()
         if task.status == Task.SKIPPED:
-            running = task.error_message.startswith(f"Skipped: {job.name} is already running")
+            running = runner.refused_as_running(task)
             raise CommandError(
                 task.error_message, returncode=EXIT_ALREADY_RUNNING if running else EXIT_SKIPPED
             )
