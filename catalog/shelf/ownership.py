@@ -13,6 +13,7 @@ from functools import cached_property
 
 from django.db import transaction
 from django.utils import timezone
+from fast_update.fast import fast_update
 
 from catalog import matching
 from catalog.library import BookIndex, NameCache, isbn13
@@ -26,6 +27,13 @@ BOOK_FIELDS = (
     "id", "title", "subtitle", "isbn_10", "isbn_13", "asin", "goodreads_id", "status",
     "series_id", "series_position", "release_date", "narrators", "runtime_minutes",
     "locked_fields",
+)  # fmt: skip
+
+
+# What a copy read again updates on its location.
+SEEN_FIELDS = (
+    "library_root", "external_id", "audio_format", "runtime_seconds", "size_bytes",
+    "file_count", "fingerprint", "last_seen", "missing_since",
 )  # fmt: skip
 
 
@@ -78,6 +86,8 @@ class Shelf:
         self.reviews = {(r.source, r.path): r for r in ShelfReview.objects.all()} if catalog else {}
         # Taken but not yet written: flush() writes them in bulk (a query per table).
         self._new_books, self._new_locations, self._new_links = [], [], []
+        self._seen_again = {}  # location pk -> BookLocation with the values read now
+        self._changed_books = {}  # the fields changed -> {book pk: book}
 
     # Loaded when a found book first needs them: an unchanged rescan never does.
     @cached_property
@@ -140,6 +150,20 @@ class Shelf:
             self.books[location.book_id] = Book.objects.only(*BOOK_FIELDS).get(pk=location.book_id)
         return self.books[location.book_id]
 
+    def prepare(self, found_books):
+        """Load in one query the books of the copies known at these paths (changed folders
+        read again), rather than one query each when they are taken."""
+        wanted = {
+            location.book_id
+            for found in found_books
+            if found is not None
+            for location in self.locations.get(found.path, ())
+            if location.book_id is not None and location.book_id not in self.books
+        }
+        if wanted:
+            books = Book.objects.only(*BOOK_FIELDS).filter(pk__in=wanted)
+            self.books.update((book.pk, book) for book in books)
+
     def match(self, found):
         """Sure(book), Weak(reason, suggested, other) or None (a new book)."""
         book = self.index.by_asin.get(found.asin.upper()) if found.asin else None
@@ -200,7 +224,7 @@ class Shelf:
 
     def _own(self, book, found, location=None):
         """The copy recorded at its path, the book owned, what it lacks filled in."""
-        values = {
+        values = {  # SEEN_FIELDS
             "library_root": found.root[:1024],
             "external_id": found.external_id[:64],
             "audio_format": found.audio_format[:32],
@@ -222,16 +246,19 @@ class Shelf:
             )
             self._new_locations.append(location)  # written by flush()
             self.locations.setdefault(found.path, []).append(location)
-        else:
-            BookLocation.objects.filter(pk=location.pk).update(**values)
+        elif location.pk is None:  # taken earlier in this chunk: written whole by flush()
+            for name, value in values.items():
+                setattr(location, name, value)
+        else:  # written by flush(), with the others read again
+            self._seen_again[location.pk] = BookLocation(pk=location.pk, **values)
             location.fingerprint, location.missing_since = found.fingerprint, None
         if self.reviews.pop((found.source, found.path), None) is not None:
             ShelfReview.objects.filter(source=found.source, path=found.path).delete()
         changes = self._book_changes(book, found)
-        if changes and book.pk is not None:  # else it is written whole by flush()
-            Book.objects.filter(pk=book.pk).update(**changes)
         for name, value in changes.items():
             setattr(book, name, value)
+        if changes and book.pk is not None:  # else it is written whole by flush()
+            self._changed_books.setdefault(tuple(sorted(changes)), {})[book.pk] = book
 
     def flush(self):
         """Write what was taken since the last flush, a query per table: new authors,
@@ -246,6 +273,14 @@ class Shelf:
         for book in self._new_books:
             self.books[book.pk] = book
         self._new_books, self._new_locations, self._new_links = [], [], []
+        # Copies read again and books they changed: an UPDATE ... FROM (VALUES ...) each
+        # (django-fast-update), one per set of fields changed.
+        if self._seen_again:
+            seen = list(self._seen_again.values())
+            fast_update(BookLocation.objects.all(), seen, list(SEEN_FIELDS), None)
+        for fields, books in self._changed_books.items():
+            fast_update(Book.objects.all(), list(books.values()), list(fields), None)
+        self._seen_again, self._changed_books = {}, {}
 
     def _book_changes(self, book, found):
         changes = {} if book.status == Book.OWNED else {"status": Book.OWNED}

@@ -113,6 +113,7 @@ def _take(shelf, read, summary):
     """Record the books of changed folders, in one transaction (none when none changed)."""
     if not read:
         return
+    shelf.prepare(found for _, found in read)
     with transaction.atomic():
         for folder, found in read:
             summary.read_again.add(folder.path)
@@ -172,9 +173,12 @@ def _scan_audiobookshelf(shelf, summary, progress):
         summary.books += len(items)
         summary.unchanged += len(items) - len(changed)
         for chunk in _chunks(progress(changed, len(changed), f"Audiobookshelf: {name}")):
+            found_books = [
+                audiobookshelf.found_book(item, library_id, full.get(item["id"])) for item in chunk
+            ]
+            shelf.prepare(found_books)
             with transaction.atomic():
-                for item in chunk:
-                    found = audiobookshelf.found_book(item, library_id, full.get(item["id"]))
+                for found in found_books:
                     summary.count(shelf.take(found))
                 shelf.flush()
         seen = {audiobookshelf.item_path(item) for item in items}

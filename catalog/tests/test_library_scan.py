@@ -3,6 +3,8 @@ only changes are re-read, and a folder gone (or a root asleep) is handled as a p
 want. Real audio, made by ffmpeg and tagged by mutagen."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import Author, Book, BookLocation, Series, ShelfReview
@@ -153,6 +155,27 @@ def test_only_a_changed_book_is_read_again(library, tones):
 
     assert (summary.unchanged, summary.matched) == (1, 1)
     assert Book.objects.get(title="The Martian").narrators == "R. C. Bray"
+
+
+WORDS = "Alpha Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima".split()
+
+
+def test_changed_folders_are_written_in_the_same_few_queries_however_many_changed(library, tones):
+    files = [audio_file(tones, library / "Ann Leckie" / word / "01.mp3") for word in WORDS]
+    scan([str(library)])
+
+    def rescan_after_retagging(count):
+        for path in files[:count]:
+            audio_file(tones, path, composer=f"Reader {count}")
+        with CaptureQueriesContext(connection) as queries:
+            summary = scan([str(library)])
+        assert (summary.matched, summary.unchanged) == (count, len(WORDS) - count)
+        return len(queries)
+
+    assert rescan_after_retagging(2) == rescan_after_retagging(len(WORDS))
+    assert Book.objects.get(title="Alpha").narrators == "Reader 2"  # filled once, then kept
+    assert Book.objects.get(title="Lima").narrators == f"Reader {len(WORDS)}"
+    assert scan([str(library)]).unchanged == len(WORDS)  # what was written is what is there
 
 
 def test_a_removed_folder_makes_its_book_no_longer_owned_but_keeps_it(library, tones):
