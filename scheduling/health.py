@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -163,10 +163,7 @@ def scheduler_live():
     from scheduling.models import SchedulerProcess
 
     leader = SchedulerProcess.alive_leader()
-    cutoff = timezone.now() - timedelta(seconds=30)
-    standbys = SchedulerProcess.objects.filter(
-        is_leader=False, stopped_at__isnull=True, last_beat__gte=cutoff
-    ).count()
+    standbys = SchedulerProcess.alive().filter(is_leader=False).count()
     if leader is None:
         last = SchedulerProcess.objects.order_by("-last_beat").first()
         since = f"; last beat {timezone.localtime(last.last_beat):%Y-%m-%d %H:%M}" if last else ""

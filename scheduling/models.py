@@ -320,12 +320,17 @@ class SchedulerProcess(models.Model):
         role = "leader" if self.is_leader else "standby"
         return f"{self.host}:{self.pid} ({role})"
 
+    ALIVE_SECONDS = 30  # a process that beat within this is running
+
     @classmethod
-    def alive_leader(cls, within_seconds=30):
+    def alive(cls, within_seconds=ALIVE_SECONDS):
+        """The processes still beating: not stopped, a beat within `within_seconds`."""
         cutoff = timezone.now() - timedelta(seconds=within_seconds)
-        return cls.objects.filter(
-            is_leader=True, stopped_at__isnull=True, last_beat__gte=cutoff
-        ).first()
+        return cls.objects.filter(stopped_at__isnull=True, last_beat__gte=cutoff)
+
+    @classmethod
+    def alive_leader(cls, within_seconds=ALIVE_SECONDS):
+        return cls.alive(within_seconds).filter(is_leader=True).first()
 
 
 class ServiceCheck(models.Model):
