@@ -14,6 +14,7 @@ from catalog.admin.helpers import (
     change_url,
     changelist_url,
     count_of,
+    link_to,
     plural,
 )
 from catalog.models import Book, BookLocation, Download, Release
@@ -228,7 +229,7 @@ class BookAdmin(admin.ModelAdmin):
         if obj.series is None:
             return ""
         position = f" #{obj.series_position}" if obj.series_position else ""
-        return format_html('<a href="{}">{}</a>{}', change_url(obj.series), obj.series, position)
+        return format_html("{}{}", link_to(obj.series), position)
 
     @admin.display(description="Releases", ordering="release_count")
     def releases(self, obj):

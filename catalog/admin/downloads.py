@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from catalog.admin.helpers import change_url, plural
+from catalog.admin.helpers import change_url, link_to, plural
 from catalog.failures import fail_download
 from catalog.models import Blocklist, Download
 from scheduling.admin.lists import CappedCountPaginator
@@ -24,14 +24,8 @@ FIGURES = [
 ]  # fmt: skip
 
 
-class LinksToTheBook:
-    @admin.display(description="Book", ordering="book__title")
-    def book_link(self, obj):
-        return format_html('<a href="{}">{}</a>', change_url(obj.book), obj.book)
-
-
 @admin.register(Download)
-class DownloadAdmin(LinksToTheBook, admin.ModelAdmin):
+class DownloadAdmin(admin.ModelAdmin):
     list_display = [
         "book_and_release",
         "status_shown",
@@ -53,14 +47,13 @@ class DownloadAdmin(LinksToTheBook, admin.ModelAdmin):
     @admin.display(description="Book and release", ordering="book__title")
     def book_and_release(self, obj):
         """The book, and the release sent for it below (one column: the list fits 1280 px)."""
-        return format_html(
-            '<a href="{}">{}</a><div class="help"><a href="{}" title="{}">{}</a></div>',
-            change_url(obj.book),
-            obj.book,
+        release = format_html(
+            '<a href="{}" title="{}">{}</a>',
             change_url(obj.release),
             obj.release.title,
             Truncator(obj.release.title).chars(60),
         )
+        return format_html('{}<div class="help">{}</div>', link_to(obj.book), release)
 
     @admin.display(description="Progress", ordering="progress")
     def progress_shown(self, obj):
@@ -142,7 +135,7 @@ class DownloadAdmin(LinksToTheBook, admin.ModelAdmin):
 
 
 @admin.register(Blocklist)
-class BlocklistAdmin(LinksToTheBook, admin.ModelAdmin):
+class BlocklistAdmin(admin.ModelAdmin):
     list_display = ["release", "book_link", "reason_shown", "created_at"]
     list_select_related = ["book", "release"]
     search_fields = ["book__title", "release__title", "=release__mam_id", "reason"]
@@ -151,6 +144,10 @@ class BlocklistAdmin(LinksToTheBook, admin.ModelAdmin):
     actions = ["clear"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+
+    @admin.display(description="Book", ordering="book__title")
+    def book_link(self, obj):
+        return link_to(obj.book)
 
     @admin.display(description="Reason")
     def reason_shown(self, obj):

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.html import format_html
 
 from catalog.models import Book
 
@@ -20,6 +21,11 @@ def changelist_url(model, **filters):
 
 def change_url(obj):
     return reverse(f"admin:catalog_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def link_to(obj, text=None):
+    """A link to the object's admin page, showing `text` (else the object), escaped."""
+    return format_html('<a href="{}">{}</a>', change_url(obj), obj if text is None else text)
 
 
 def count_of(model, field):

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
-from catalog.admin.helpers import YesNoFilter, change_url
+from catalog.admin.helpers import YesNoFilter, link_to
 from catalog.models import Release
 from scheduling.admin.lists import CappedCountPaginator
 
@@ -51,9 +51,7 @@ class ReleaseAdmin(admin.ModelAdmin):
 
     @admin.display(description="Book", ordering="book__title")
     def book_link(self, obj):
-        if obj.book is None:
-            return "—"
-        return format_html('<a href="{}">{}</a>', change_url(obj.book), obj.book)
+        return "—" if obj.book is None else link_to(obj.book)
 
     @admin.display(description="MyAnonamouse")
     def on_mam(self, obj):

@@ -5,9 +5,8 @@ its own; each answer records the copy and removes it from the list.
 """
 
 from django.contrib import admin
-from django.utils.html import format_html
 
-from catalog.admin.helpers import change_url, plural
+from catalog.admin.helpers import link_to, plural
 from catalog.models import ShelfReview
 from catalog.shelf.ownership import settle
 
@@ -74,6 +73,4 @@ class ShelfReviewAdmin(admin.ModelAdmin):
 
 
 def _link(book):
-    if book is None:
-        return ""
-    return format_html('<a href="{}">{}</a>', change_url(book), book.title)
+    return "" if book is None else link_to(book, book.title)
