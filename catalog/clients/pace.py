@@ -11,7 +11,8 @@ Where the row lives: all processes must see it. On PostgreSQL it is a table of t
 project's database, reached on a connection of its own in autocommit (a job's open
 transaction never holds it). On SQLite it is a small database file beside the project's
 (the site and the scheduler share that directory), so pacing never waits on the app's
-write lock. If the store cannot be reached, pacing carries on per process, and says so.
+write lock. If the store cannot be reached, pacing carries on per process, says so, and
+tries the store again STORE_RETRY_SECONDS later (not on every request).
 """
 
 import logging
@@ -35,31 +36,51 @@ MARGIN = 0.02
 _local = threading.local()
 _fallback_lock = threading.Lock()
 _fallback = {}  # host -> next moment, when the shared store is out of reach
+STORE_RETRY_SECONDS = 30  # after the store failed, it is tried again this much later
+_store_down_until = 0.0  # time.monotonic() before which the store is not tried
 
 
 def reserve(host, interval):
     """The moment (time.time()) this request to host may go; the slot is taken."""
     now = time.time()
-    try:
-        return _store().reserve(host, now, interval)
-    except Exception as error:  # a store we cannot reach must not stop the request
-        logger.warning("Shared rate limit unavailable (%s); pacing this process alone.", error)
-        _local.store = None
-        with _fallback_lock:
-            slot = max(_fallback.get(host, 0.0), now)
-            _fallback[host] = slot + interval
-        return slot
+    if _store_usable():
+        try:
+            return _store().reserve(host, now, interval)
+        except Exception as error:  # a store we cannot reach must not stop the request
+            _store_failed(error)
+    with _fallback_lock:
+        slot = max(_fallback.get(host, 0.0), now)
+        _fallback[host] = slot + interval
+    return slot
 
 
 def hold_off(host, until):
     """No request to host before `until` (time.time()), from any process: it said no."""
-    try:
-        _store().hold_off(host, until)
-    except Exception as error:
-        logger.warning("Shared rate limit unavailable (%s).", error)
-        _local.store = None
-        with _fallback_lock:
-            _fallback[host] = max(_fallback.get(host, 0.0), until)
+    if _store_usable():
+        try:
+            _store().hold_off(host, until)
+            return
+        except Exception as error:
+            _store_failed(error)
+    with _fallback_lock:
+        _fallback[host] = max(_fallback.get(host, 0.0), until)
+
+
+def _store_usable():
+    """False for a while after the store failed: a server that is down (or a connect that
+    hangs until its timeout) is not asked again on every request."""
+    return time.monotonic() >= _store_down_until
+
+
+def _store_failed(error):
+    global _store_down_until
+    _local.store = None
+    _store_down_until = time.monotonic() + STORE_RETRY_SECONDS
+    logger.warning(
+        "Shared rate limit unavailable (%s); pacing this process alone for %d s.",
+        error,
+        STORE_RETRY_SECONDS,
+    )
 
 
 def wait(host, interval, deadline=None):

@@ -174,6 +174,29 @@ def test_a_slot_is_never_before_the_host_said_to_hold_off(pace_store):
     assert pace.reserve(host, 0.5) >= until
 
 
+def test_a_store_out_of_reach_paces_this_process_alone_and_is_not_asked_each_time(
+    pace_store, monkeypatch, caplog
+):
+    tries, clock = [], [1000.0]
+
+    def unreachable():
+        tries.append(1)
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(pace, "_store", unreachable)
+    monkeypatch.setattr(pace, "_store_down_until", 0.0)
+    monkeypatch.setattr(pace.time, "monotonic", lambda: clock[0])
+    host = _host()
+
+    moments = [pace.reserve(host, 0.5) for _ in range(5)]
+
+    assert all(b - a >= 0.5 - 1e-6 for a, b in zip(moments, moments[1:], strict=False))
+    assert len(tries) == 1 and caplog.text.count("pacing this process alone") == 1
+    clock[0] += pace.STORE_RETRY_SECONDS
+    pace.reserve(host, 0.5)
+    assert len(tries) == 2  # tried again once the while is over
+
+
 def test_a_429_holds_the_host_off_for_every_process(server, settings, sleeps, pace_store):
     settings.HTTP_RETRIES = 1
     server.expect_ordered_request("/x").respond_with_data(
