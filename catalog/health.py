@@ -25,17 +25,14 @@ PROBE_ASIN = "B0099SNHGQ"  # an audiobook Audible sells in most regions
 
 
 def mam_setup():
-    """Only reads (a page view must not store a session): a cookie newly put in
-    MAM_SESSION_ID is not tried yet, so it is no problem; the next run stores it."""
+    """Only reads (a page view must not store a session), and the row once: a cookie newly
+    put in MAM_SESSION_ID is not tried yet, so it is no problem; the next run stores it."""
     configured = settings.MAM_SESSION_ID.strip()
-    if configured and _stored_session_fingerprint() != mam_session.fingerprint(configured):
-        return None
-    return mam_session.problem()
-
-
-def _stored_session_fingerprint():
     row = _stored_session()
-    return row.seeded_from if row else None
+    given = row is not None and row.seeded_from == mam_session.fingerprint(configured)
+    if configured and not given:
+        return None
+    return mam_session.problem_of(row if given else None)
 
 
 def _stored_session():

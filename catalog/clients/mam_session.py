@@ -95,7 +95,11 @@ def give(cookie, origin):
 
 def problem():
     """Why MAM work cannot run now (no session, refused, unreadable), or None."""
-    row = current_row()
+    return problem_of(current_row())
+
+
+def problem_of(row):
+    """problem() of the session row in force (None: there is none)."""
     if row is None:
         return NO_SESSION
     if row.refused_at is not None:
