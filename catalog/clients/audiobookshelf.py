@@ -13,9 +13,18 @@ import os
 from django.conf import settings
 
 from catalog.clients.http import AccessRefused, BadResponse, build_session, call
-from catalog.clients.records import parse_json
+from catalog.clients.json_api import request_object
 
 SERVICE = "Audiobookshelf"
+
+
+def _refused(error, body):
+    """A refused key, said as such (json_api's explain)."""
+    if "HTTP 401" in str(error):
+        return AccessRefused(
+            SERVICE, "the API key was refused (HTTP 401): check AUDIOBOOKSHELF_TOKEN"
+        )
+    return None
 
 
 PAGE_SIZE = 100  # items per page of /api/libraries/{id}/items
@@ -30,18 +39,7 @@ class AudiobookshelfClient:
 
     def book_libraries(self):
         """[(id, name, [folder paths])] of the libraries of books."""
-        try:
-            response = call(SERVICE, self.session, "GET", f"{self.base_url}/api/libraries")
-        except BadResponse as error:
-            if "HTTP 401" not in str(error):
-                raise
-            raise AccessRefused(
-                SERVICE, "the API key was refused (HTTP 401): check AUDIOBOOKSHELF_TOKEN"
-            ) from None
-        try:
-            libraries = parse_json(response.content).get("libraries")
-        except (ValueError, AttributeError):  # not JSON, or JSON that is not an object
-            libraries = None
+        libraries = self._json("GET", "/api/libraries").get("libraries")
         if not isinstance(libraries, list):
             raise BadResponse(SERVICE, "/api/libraries answered without a libraries list")
         return [
@@ -60,9 +58,8 @@ class AudiobookshelfClient:
         """Every (minified) item of a library, page after page."""
         page = 0
         while True:
-            url = f"{self.base_url}/api/libraries/{library_id}/items"
             params = {"limit": PAGE_SIZE, "page": page, "sort": "addedAt"}
-            body = self._json(call(SERVICE, self.session, "GET", url, params=params))
+            body = self._json("GET", f"/api/libraries/{library_id}/items", params=params)
             results = body.get("results")
             if not isinstance(results, list):
                 raise BadResponse(SERVICE, f"library {library_id}'s items came without results")
@@ -77,24 +74,17 @@ class AudiobookshelfClient:
         found = {}
         ids = list(item_ids)
         for start in range(0, len(ids), BATCH_SIZE):
-            url = f"{self.base_url}/api/items/batch/get"
             payload = {"libraryItemIds": ids[start : start + BATCH_SIZE]}
-            body = self._json(call(SERVICE, self.session, "POST", url, json=payload))
+            body = self._json("POST", "/api/items/batch/get", json=payload)
             items = body.get("libraryItems")
             if not isinstance(items, list):
                 raise BadResponse(SERVICE, "items/batch/get answered without libraryItems")
             found.update({i["id"]: i for i in items if isinstance(i, dict) and i.get("id")})
         return found
 
-    @staticmethod
-    def _json(response):
-        try:
-            body = parse_json(response.content)
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise BadResponse(SERVICE, f"{response.request.path_url} did not answer a JSON object")
-        return body
+    def _json(self, method, path, **kwargs):
+        url = self.base_url + path
+        return request_object(SERVICE, self.session, method, url, _refused, **kwargs)
 
     def scan(self, library_id):
         call(SERVICE, self.session, "POST", f"{self.base_url}/api/libraries/{library_id}/scan")

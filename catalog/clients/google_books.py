@@ -2,13 +2,13 @@
 
 from django.conf import settings
 
-from catalog.clients.http import BadResponse, RateLimited, build_session, call
+from catalog.clients.http import BadResponse, RateLimited, build_session
+from catalog.clients.json_api import request_object
 from catalog.clients.records import (
     MetadataRecord,
     cover_url,
     isbn_forms,
     language_code,
-    parse_json,
     partial_date,
     plain_text,
     positive_int,
@@ -60,15 +60,8 @@ class GoogleBooksClient:
         params = {"q": query, "maxResults": max(1, min(40, max_results)), "printType": "books"}
         if settings.GOOGLE_BOOKS_API_KEY:
             params["key"] = settings.GOOGLE_BOOKS_API_KEY
-        response = call(SERVICE, self.session, "GET", f"{self.base_url}/volumes", params=params)
-        try:
-            data = parse_json(response.content)
-        except ValueError:
-            raise BadResponse(
-                SERVICE, "/volumes answered with something that is not JSON"
-            ) from None
-        if not isinstance(data, dict):
-            raise BadResponse(SERVICE, "/volumes answered with JSON that is not an object")
+        url = f"{self.base_url}/volumes"
+        data = request_object(SERVICE, self.session, "GET", url, params=params)
         if isinstance(data.get("error"), dict):
             raise _api_error(data["error"])
         records = []

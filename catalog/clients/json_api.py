@@ -30,6 +30,15 @@ def request_json(service, session, method, url, explain=None, **kwargs):
     return data
 
 
+def request_object(service, session, method, url, explain=None, **kwargs):
+    """request_json for an answer that must be a JSON object."""
+    data = request_json(service, session, method, url, explain, **kwargs)
+    if not isinstance(data, dict):
+        path = urlsplit(url).path
+        raise BadResponse(service, f"{path} answered with JSON that is not an object")
+    return data
+
+
 def decoded(response):
     try:
         return parse_json(response.content)

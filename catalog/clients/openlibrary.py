@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from catalog.clients.http import BadResponse, ServiceError, build_session, call
-from catalog.clients.records import parse_json
+from catalog.clients.http import ServiceError, build_session
+from catalog.clients.json_api import request_object
 from catalog.matching import clean_author
 
 logger = logging.getLogger(__name__)
@@ -33,14 +33,7 @@ class OpenLibraryClient:
         self.session = session or build_session(settings.OPENLIBRARY_REQUESTS_PER_SECOND)
 
     def _json(self, path, params):
-        response = call(SERVICE, self.session, "GET", self.base_url + path, params=params)
-        try:
-            data = parse_json(response.content)
-        except ValueError:
-            raise BadResponse(SERVICE, f"{path} answered with something that is not JSON") from None
-        if not isinstance(data, dict):
-            raise BadResponse(SERVICE, f"{path} answered with JSON that is not an object")
-        return data
+        return request_object(SERVICE, self.session, "GET", self.base_url + path, params=params)
 
     def author_works(self, olid):
         """Every work of the author (/authors/{olid}/works.json, paged), with its languages.

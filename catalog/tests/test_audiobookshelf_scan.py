@@ -4,7 +4,7 @@ fake answering as PROVIDERS-DETAIL.md section 1 says: Bearer key, 200 at once)."
 import pytest
 
 from catalog.clients.audiobookshelf import AudiobookshelfClient
-from catalog.clients.http import ServiceError
+from catalog.clients.http import AccessRefused, ServiceError
 from catalog.tests.fakes.audiobookshelf import KEY
 from catalog.tests.monitoring import downloading_book, monitor, sent, torrent_content
 from scheduling.models import Task
@@ -37,6 +37,15 @@ def test_a_refused_key_is_an_error_without_the_key(audiobookshelf, settings):
         AudiobookshelfClient().scan_libraries_holding(["/audiobooks"])
 
     assert "wrong-key-xyz" not in str(error.value) and "HTTP 401" in str(error.value)
+
+
+def test_a_key_revoked_while_items_are_read_is_the_same_clear_error(audiobookshelf):
+    client = AudiobookshelfClient()
+    [(library_id, _, _)] = client.book_libraries()
+    audiobookshelf.key = "a-newer-key"  # revoked in Audiobookshelf's settings meanwhile
+
+    with pytest.raises(AccessRefused, match=r"refused \(HTTP 401\): check AUDIOBOOKSHELF_TOKEN"):
+        list(client.items(library_id))
 
 
 @pytest.mark.django_db(transaction=True)
