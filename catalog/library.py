@@ -20,7 +20,7 @@ def isbn13(value):
     if not value:  # most books have none: no exception raised and caught for them
         return ""
     try:
-        return isbn_lib.to_isbn13(isbn_lib.validate(value or ""))
+        return isbn_lib.to_isbn13(isbn_lib.validate(value))
     except Exception:  # stdnum raises ValidationError subclasses; anything else is junk too
         return ""
 

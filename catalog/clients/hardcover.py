@@ -12,7 +12,7 @@ come back (Retry-After, honoured by the HTTP layer).
 from django.conf import settings
 
 from catalog.clients.http import AccessRefused, BadResponse, RateLimited, build_session
-from catalog.clients.json_api import error_text, request_json
+from catalog.clients.json_api import error_text, request_object
 from catalog.clients.records import MetadataRecord, isbn_forms, iso_day, series_number
 
 SERVICE = "Hardcover"
@@ -58,7 +58,7 @@ class HardcoverClient:
 
     def _query(self, query, variables):
         token = self.token.removeprefix("Bearer ").strip()
-        data = request_json(
+        data = request_object(
             SERVICE,
             self.session,
             "POST",
@@ -67,8 +67,6 @@ class HardcoverClient:
             headers={"Authorization": f"Bearer {token}"},
             explain=_explain,
         )
-        if not isinstance(data, dict):
-            raise BadResponse(SERVICE, "an answer that is not a JSON object")
         if data.get("errors") and not data.get("data"):
             raise _graphql_error(data["errors"])
         if not isinstance(data.get("data"), dict):

@@ -30,13 +30,6 @@ BOOK_FIELDS = (
 )  # fmt: skip
 
 
-# What a copy read again updates on its location.
-SEEN_FIELDS = (
-    "library_root", "external_id", "audio_format", "runtime_seconds", "size_bytes",
-    "file_count", "fingerprint", "last_seen", "missing_since",
-)  # fmt: skip
-
-
 LOCATION_FIELDS = (
     "id", "book_id", "source", "path", "library_root", "fingerprint", "missing_since",
     "status_before",
@@ -87,6 +80,7 @@ class Shelf:
         # Taken but not yet written: flush() writes them in bulk (a query per table).
         self._new_books, self._new_locations, self._new_links = [], [], []
         self._seen_again = {}  # location pk -> BookLocation with the values read now
+        self._seen_fields = ()  # the fields those values set (_own's values)
         self._changed_books = {}  # the fields changed -> {book pk: book}
 
     # Loaded when a found book first needs them: an unchanged rescan never does.
@@ -150,19 +144,26 @@ class Shelf:
             self.books[location.book_id] = Book.objects.only(*BOOK_FIELDS).get(pk=location.book_id)
         return self.books[location.book_id]
 
-    def prepare(self, found_books):
-        """Load in one query the books of the copies known at these paths (changed folders
-        read again), rather than one query each when they are taken."""
+    def take_all(self, found_books):
+        """take() each found book (None: nothing readable there, left out) and write them,
+        in one transaction; the books of the copies known at their paths (changed folders
+        read again) are loaded in one query first, not one each. -> the outcomes."""
+        found_books = [found for found in found_books if found is not None]
+        if not found_books:
+            return []
         wanted = {
             location.book_id
             for found in found_books
-            if found is not None
             for location in self.locations.get(found.path, ())
             if location.book_id is not None and location.book_id not in self.books
         }
         if wanted:
             books = Book.objects.only(*BOOK_FIELDS).filter(pk__in=wanted)
             self.books.update((book.pk, book) for book in books)
+        with transaction.atomic():
+            outcomes = [self.take(found) for found in found_books]
+            self.flush()
+        return outcomes
 
     def match(self, found):
         """Sure(book), Weak(reason, suggested, other) or None (a new book)."""
@@ -224,7 +225,7 @@ class Shelf:
 
     def _own(self, book, found, location=None):
         """The copy recorded at its path, the book owned, what it lacks filled in."""
-        values = {  # SEEN_FIELDS
+        values = {
             "library_root": found.root[:1024],
             "external_id": found.external_id[:64],
             "audio_format": found.audio_format[:32],
@@ -251,6 +252,7 @@ class Shelf:
                 setattr(location, name, value)
         else:  # written by flush(), with the others read again
             self._seen_again[location.pk] = BookLocation(pk=location.pk, **values)
+            self._seen_fields = tuple(values)
             location.fingerprint, location.missing_since = found.fingerprint, None
         if self.reviews.pop((found.source, found.path), None) is not None:
             ShelfReview.objects.filter(source=found.source, path=found.path).delete()
@@ -277,7 +279,7 @@ class Shelf:
         # (django-fast-update), one per set of fields changed.
         if self._seen_again:
             seen = list(self._seen_again.values())
-            fast_update(BookLocation.objects.all(), seen, list(SEEN_FIELDS), None)
+            fast_update(BookLocation.objects.all(), seen, list(self._seen_fields), None)
         for fields, books in self._changed_books.items():
             fast_update(Book.objects.all(), list(books.values()), list(fields), None)
         self._seen_again, self._changed_books = {}, {}

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from django.conf import settings
-from django.db import transaction
 
 from catalog.clients.audiobookshelf import AudiobookshelfClient
 from catalog.models import BookLocation
@@ -110,16 +109,10 @@ def _scan_root(shelf, root, summary, progress):
 
 
 def _take(shelf, read, summary):
-    """Record the books of changed folders, in one transaction (none when none changed)."""
-    if not read:
-        return
-    shelf.prepare(found for _, found in read)
-    with transaction.atomic():
-        for folder, found in read:
-            summary.read_again.add(folder.path)
-            if found is not None:
-                summary.count(shelf.take(found))
-        shelf.flush()
+    """Record the books of changed folders ([(folder, found book or None)])."""
+    summary.read_again.update(folder.path for folder, _ in read)
+    for outcome in shelf.take_all(found for _, found in read):
+        summary.count(outcome)
 
 
 def _located_under(shelf, root):
@@ -173,14 +166,11 @@ def _scan_audiobookshelf(shelf, summary, progress):
         summary.books += len(items)
         summary.unchanged += len(items) - len(changed)
         for chunk in _chunks(progress(changed, len(changed), f"Audiobookshelf: {name}")):
-            found_books = [
+            found_books = (
                 audiobookshelf.found_book(item, library_id, full.get(item["id"])) for item in chunk
-            ]
-            shelf.prepare(found_books)
-            with transaction.atomic():
-                for found in found_books:
-                    summary.count(shelf.take(found))
-                shelf.flush()
+            )
+            for outcome in shelf.take_all(found_books):
+                summary.count(outcome)
         seen = {audiobookshelf.item_path(item) for item in items}
         gone = [loc for loc in known if loc.path not in seen]
         summary.no_longer_owned += shelf.mark_missing(gone)
