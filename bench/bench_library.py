@@ -176,15 +176,19 @@ def _import_twice(ctx, label, tree, count, touch=()):
     changed (None without), database)."""
     from catalog.models import BookLocation, ShelfReview
 
+    def all_taken(run, what):
+        # Every folder is a present copy on the shelf, or waits for review (two generated
+        # titles may be close enough for the matcher to take them as one book).
+        present = BookLocation.objects.filter(missing_since__isnull=True).count()
+        taken = present + ShelfReview.objects.count()
+        if taken != count:
+            raise RuntimeError(f"the {what} took {taken} of {count} folders: {run.task}")
+
     database = ctx.server.clone(ctx.main_db, label)
     settings = {"LIBRARY_PATHS": [tree], "AUDIOBOOKSHELF_URL": ""}
     with override_settings(**settings), using(database):
         first = run_job("library_scan", ctx.log_path(label))
-        # Every folder is a copy on the shelf, or waits for review (two generated titles
-        # may be close enough for the matcher to take them as one book).
-        taken = BookLocation.objects.count() + ShelfReview.objects.count()
-        if taken != count:
-            raise RuntimeError(f"the import took {taken} of {count} folders: {first.task}")
+        all_taken(first, "import")
         rescans = [run_job("library_scan", ctx.log_path(label)) for _ in range(REPEATS)]
         retagged = None
         if touch:  # every file rewritten (a retagging, a restore): every book read again
@@ -192,10 +196,5 @@ def _import_twice(ctx, label, tree, count, touch=()):
             for path in touch:
                 os.utime(path, (later, later))
             retagged = run_job("library_scan", ctx.log_path(label))
-            if (
-                BookLocation.objects.filter(missing_since__isnull=True).count()
-                + ShelfReview.objects.count()
-                != count
-            ):
-                raise RuntimeError(f"the rescan lost books: {retagged.task}")
+            all_taken(retagged, "rescan")
     return first, min(rescans, key=lambda cost: cost.wall_seconds), retagged, database
