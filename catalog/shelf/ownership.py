@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from fast_update.fast import fast_update
 
-from catalog import matching
+from catalog import bulk, matching
 from catalog.library import BookIndex, NameCache, isbn13
 from catalog.matching import AUTHOR_SAME, MATCH_THRESHOLD, NEAR_TIE
 from catalog.matching.authors import same_people
@@ -266,12 +266,12 @@ class Shelf:
         """Write what was taken since the last flush, a query per table: new authors,
         series and books, then the locations and the author links that refer to them."""
         if "names" in self.__dict__:  # loaded: names were asked for (not on a rescan)
-            Author.objects.bulk_create(self.names.unwritten_authors)
-            Series.objects.bulk_create(self.names.unwritten_series)
+            bulk.insert(self.names.unwritten_authors)
+            bulk.insert(self.names.unwritten_series)
             self.names.unwritten_authors, self.names.unwritten_series = [], []
-        Book.objects.bulk_create(self._new_books)
-        BookLocation.objects.bulk_create(self._new_locations)
-        Book.authors.through.objects.bulk_create(self._new_links)
+        bulk.insert(self._new_books)
+        bulk.insert(self._new_locations)
+        bulk.insert(self._new_links)
         for book in self._new_books:
             self.books[book.pk] = book
         self._new_books, self._new_locations, self._new_links = [], [], []
