@@ -121,4 +121,3 @@ def _executemany(connection, meta, fields, rows):
         # Within this transaction no one else writes, and new ids only grow (AUTOINCREMENT).
         cursor.execute(f"SELECT {pk} FROM {table} ORDER BY {pk} DESC LIMIT %s", [len(rows)])
         return [pk for (pk,) in reversed(cursor.fetchall())]
-

@@ -29,7 +29,7 @@ def test_every_field_reads_back_as_bulk_create_writes_it():
         "date_added": when - datetime.timedelta(days=3),
         "runtime_minutes": 615,
         "narrators": "Kate Reading, Michael Kramer",
-        "description": "Ünïcode, \"quotes\", tabs\tand\nnew lines \\ back\\slashes",
+        "description": 'Ünïcode, "quotes", tabs\tand\nnew lines \\ back\\slashes',
     }
     ours = bulk.insert([new_book(1, series=Series.objects.create(name="Saga"), **fields)])[0]
     theirs = Book.objects.bulk_create([new_book(1, series=ours.series, **fields)])[0]
