@@ -26,7 +26,9 @@ AUDIO_SUFFIXES = tuple(AUDIO_EXTENSIONS)  # for str.endswith
 SAMPLE = re.compile(r"(?:^|[\W_])(sample|preview)(?:$|[\W_])", re.IGNORECASE)
 READ_CHUNK = 100  # folders a reading process is given at a time
 PARALLEL_FROM = 400  # changed folders: fewer are read in the scan's own process
-SKIPPED_FOLDERS = re.compile(r"^(?:[.@#$].*|samples?|extras?|covers?|lost\+found)$", re.I)
+# Folders that hold no book of their own: hidden or system ones (".", "@eaDir", "#recycle",
+# "$RECYCLE.BIN") and a book's extras.
+SKIPPED_FOLDERS = {"sample", "samples", "extra", "extras", "cover", "covers", "lost+found"}
 
 
 @dataclass
@@ -72,7 +74,7 @@ def book_folders(root, unreadable):
             continue
         others = []
         for sub, name in folders:
-            if not DISC_FOLDER.match(name):
+            if name[0] not in "cCdD" or not DISC_FOLDER.match(name):
                 others.append(sub)
                 continue
             try:
@@ -98,13 +100,16 @@ def _split(folder, unreadable):
                 continue
             try:
                 if entry.is_dir():
-                    if not SKIPPED_FOLDERS.match(name):
+                    if name[0] not in ".@#$" and name.lower() not in SKIPPED_FOLDERS:
                         folders.append((entry.path, name))
                     continue
                 if name[0] == ".":  # .DS_Store, ._AppleDouble, partial downloads
                     continue
                 lowered = name.lower()
-                if not lowered.endswith(AUDIO_SUFFIXES) or SAMPLE.search(name.rpartition(".")[0]):
+                if not lowered.endswith(AUDIO_SUFFIXES) or (
+                    ("sample" in lowered or "preview" in lowered)
+                    and SAMPLE.search(name.rpartition(".")[0])
+                ):
                     _sidecar(sidecars, lowered, entry.path)
                     continue
                 stat = entry.stat()
