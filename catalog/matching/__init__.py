@@ -99,6 +99,7 @@ __all__ = [
     "match_keys",
     "match_score",
     "might_match",
+    "texts_of",
     "same_isbn",
     "title_score",
 ]
@@ -218,6 +219,14 @@ def match_keys(title, subtitle=""):
         anatomy = titles.anatomy(full)
         keys += [anatomy.name, *(key for key, _, _ in anatomy.parts)]
     return tuple(dict.fromkeys(key for key in keys if key))
+
+
+def texts_of(title, subtitle="", series=""):
+    """The texts that clean_title and match_keys take apart (titles.anatomy) for a book of
+    this title, subtitle and series: what another process can work out ahead of them
+    (titles.worked_out there, titles.remember here)."""
+    texts = [*_book_titles(as_text(title), as_text(subtitle)), as_text(series)]
+    return [text for text in texts if text]
 
 
 def might_match(keys, candidate_keys):

@@ -5,11 +5,10 @@ The policy these implement is in catalog/matching/__init__.py's docstring. Nothi
 guarded: the public functions there are (see catalog/matching/guard.py).
 """
 
-import functools
 import html
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -209,8 +208,37 @@ def _split_subtitle(text):
 # Large enough for a whole library's titles: the library scan and series completion compare
 # each new title with many of the catalog's, and a cache smaller than the catalog is evicted
 # before it is reused (at 10,000 books one of 8,192 made matching four times slower).
-@functools.lru_cache(maxsize=65536)
+ANATOMY_CACHE = 65536
+_anatomies = OrderedDict()  # text -> _Anatomy, the least recently used first
+
+
 def anatomy(text):
+    """The title taken apart (cached: the jobs take the same titles apart many times)."""
+    try:
+        found = _anatomies[text]
+    except KeyError:
+        found = _anatomies[text] = _anatomy(text)
+        if len(_anatomies) > ANATOMY_CACHE:
+            _anatomies.popitem(last=False)
+    else:
+        _anatomies.move_to_end(text)
+    return found
+
+
+def worked_out(texts):
+    """{text: anatomy} of these texts, for remember() in another process."""
+    return {text: anatomy(text) for text in texts}
+
+
+def remember(anatomies):
+    """Anatomies another process worked out (the library scan's reading processes take the
+    titles they read apart), kept as if worked out here: the same texts, the same answers."""
+    _anatomies.update(anatomies)
+    while len(_anatomies) > ANATOMY_CACHE:
+        _anatomies.popitem(last=False)
+
+
+def _anatomy(text):
     text = unicodedata.normalize("NFKC", html.unescape(text)).translate(_TYPOGRAPHY)
     form = _form(text)
     if form:

@@ -17,6 +17,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import repeat
 
+from catalog import matching
+from catalog.matching import titles
 from catalog.shelf import layout, tags
 from catalog.shelf.found import FoundBook, Unreadable
 from catalog.shelf.layout import AUDIO_EXTENSIONS, DISC_FOLDER
@@ -204,8 +206,9 @@ def read_books(folders, source, unreadable, processes=None):
         log.warning("Reading the library in this process only: no process pool (%s).", error)
     else:
         try:
-            for found, bad in pool.map(_read_chunk, chunks, repeat(source)):
+            for found, bad, anatomies in pool.map(_read_chunk, chunks, repeat(source)):
                 unreadable.extend(bad)
+                titles.remember(anatomies)
                 done += 1
                 yield from found
         except BrokenProcessPool as error:  # a reader killed (out of memory?) or not started
@@ -218,9 +221,19 @@ def read_books(folders, source, unreadable, processes=None):
 
 
 def _read_chunk(folders, source):
-    """In a reading process: ([FoundBook or None], [Unreadable]) of these folders."""
+    """In a reading process: ([FoundBook or None], [Unreadable], {text: anatomy}) of these
+    folders: their books, and their titles and series taken apart as the scan's matcher
+    would take them apart (the most costly part of matching a new book, done here beside
+    the tags rather than in the scan's own process)."""
     unreadable = []
-    return [read_book(folder, source, unreadable) for folder in folders], unreadable
+    books = [read_book(folder, source, unreadable) for folder in folders]
+    texts = (
+        text
+        for found in books
+        if found is not None
+        for text in matching.texts_of(found.title, found.subtitle, found.series)
+    )
+    return books, unreadable, titles.worked_out(texts)
 
 
 def read_book(folder, source, unreadable):

@@ -4,10 +4,13 @@ mutagen): one book per folder, disc folders joined, sidecars, then tags, then th
 import json
 import multiprocessing
 import os
+from collections import OrderedDict
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
+from catalog import matching
+from catalog.matching import titles
 from catalog.models import BookLocation
 from catalog.shelf import folders as folders_module
 from catalog.shelf.folders import book_folders, read_book, read_books
@@ -297,6 +300,21 @@ def test_many_folders_are_read_by_other_processes_exactly_as_they_are_read_here(
     assert len(pools) == 1 and [b.title for b in there] == [f"Book {n}" for n in range(6)]
     assert (there, there_bad) == (here, here_bad) and there[3].file_count == 1
     assert [os.path.basename(u.path) for u in there_bad] == ["02.flac"]
+
+
+def test_titles_read_by_other_processes_are_taken_apart_there_not_again_here(
+    tmp_path, tones, monkeypatch
+):
+    folders = _library_with_a_bad_file(tmp_path, tones)
+    monkeypatch.setattr(folders_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(titles, "_anatomies", OrderedDict())  # nothing known here yet
+    taken_apart_here, work = [], titles._anatomy  # (not in the reading processes)
+    monkeypatch.setattr(titles, "_anatomy", lambda t: taken_apart_here.append(t) or work(t))
+
+    books = list(read_books(folders, BookLocation.FOLDER, [], processes=2))
+    keys = [matching.clean_title(book.title) for book in books]
+
+    assert len(keys) == 6 and all(keys) and taken_apart_here == []
 
 
 def test_stopping_a_read_early_leaves_no_reading_process_behind(tmp_path, tones, monkeypatch):

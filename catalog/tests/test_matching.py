@@ -611,3 +611,15 @@ def test_a_bug_in_reading_titles_costs_one_answer_not_the_job(monkeypatch, name,
 
     monkeypatch.setattr(titles, "anatomy", bug)
     assert getattr(matching, name)(*args) == default
+
+
+def test_the_titles_taken_apart_are_kept_up_to_a_bound_the_least_recently_used_dropped_first(
+    monkeypatch,
+):
+    monkeypatch.setattr(titles, "ANATOMY_CACHE", 2)
+    monkeypatch.setattr(titles, "_anatomies", titles.OrderedDict())
+    titles.anatomy("Dune")
+    titles.anatomy("Emma")
+    titles.anatomy("Dune")  # used again: Emma is now the least recently used
+    titles.remember(titles.worked_out(["Persuasion"]))
+    assert list(titles._anatomies) == ["Dune", "Persuasion"]
