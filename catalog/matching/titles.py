@@ -7,6 +7,7 @@ guarded: the public functions there are (see catalog/matching/guard.py).
 
 import html
 import re
+import threading
 import unicodedata
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -210,18 +211,18 @@ def _split_subtitle(text):
 # before it is reused (at 10,000 books one of 8,192 made matching four times slower).
 ANATOMY_CACHE = 65536
 _anatomies = OrderedDict()  # text -> _Anatomy, the least recently used first
+_anatomies_lock = threading.Lock()  # jobs run in threads of one process
 
 
 def anatomy(text):
     """The title taken apart (cached: the jobs take the same titles apart many times)."""
-    try:
-        found = _anatomies[text]
-    except KeyError:
-        found = _anatomies[text] = _anatomy(text)
-        if len(_anatomies) > ANATOMY_CACHE:
-            _anatomies.popitem(last=False)
-    else:
-        _anatomies.move_to_end(text)
+    with _anatomies_lock:
+        found = _anatomies.get(text)
+        if found is not None:
+            _anatomies.move_to_end(text)
+            return found
+    found = _anatomy(text)
+    remember({text: found})
     return found
 
 
@@ -233,9 +234,10 @@ def worked_out(texts):
 def remember(anatomies):
     """Anatomies another process worked out (the library scan's reading processes take the
     titles they read apart), kept as if worked out here: the same texts, the same answers."""
-    _anatomies.update(anatomies)
-    while len(_anatomies) > ANATOMY_CACHE:
-        _anatomies.popitem(last=False)
+    with _anatomies_lock:
+        _anatomies.update(anatomies)
+        while len(_anatomies) > ANATOMY_CACHE:
+            _anatomies.popitem(last=False)
 
 
 def _anatomy(text):
