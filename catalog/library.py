@@ -4,8 +4,8 @@ BookIndex loads the catalog once per run (a few queries, whatever its size) so t
 matching thousands of releases costs no query per release.
 """
 
-from collections import Counter, defaultdict
-from itertools import chain, combinations
+from collections import defaultdict
+from itertools import chain
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,9 +25,6 @@ def isbn13(value):
         return ""
 
 
-LONG_TITLE = 12  # words: a longer title's near titles are counted, not intersected by pairs
-
-
 class BookIndex:
     """Every book's identifiers and cleaned title, for matching without queries."""
 
@@ -36,11 +33,13 @@ class BookIndex:
         self.by_asin = {}
         self.by_goodreads = {}
         self.by_title = defaultdict(list)
-        self.by_word = defaultdict(set)  # word of a cleaned title -> the titles that have it
         self.order = {}  # cleaned title -> when it was first added (candidates keep this order)
-        self.by_short_word = defaultdict(set)  # the same, for titles of one or two words
-        self.words = {}  # cleaned title -> its words
-        self.group_keys = GroupKeys(self.by_title)
+        self.keys = {}  # cleaned title -> the matching.match_keys of its books
+        # The cleaned titles by what a title that could match one of their keys must share
+        # with that key (matching.might_match): the first letters of its words, or the key
+        # itself without spaces.
+        self.by_initials = defaultdict(set)
+        self.by_squeezed = defaultdict(set)
         self.authors = {}  # id(book) -> its author names (a book not yet saved has no pk)
         for book in books:
             self.add(book)
@@ -73,17 +72,16 @@ class BookIndex:
             self.by_asin[book.asin.upper()] = book
         if book.goodreads_id:
             self.by_goodreads[str(book.goodreads_id)] = book
-        key = matching.clean_title(book.title)
-        if key not in self.order:
-            words = frozenset(key.split())
-            self.order[key] = len(self.order)
-            self.words[key] = words
-            for word in words:
-                self.by_word[word].add(key)
-                if len(words) <= 2:
-                    self.by_short_word[word].add(key)
-        self.by_title[key].append(book)
-        self.group_keys.pop(key, None)
+        group = matching.clean_title(book.title)
+        self.order.setdefault(group, len(self.order))
+        self.by_title[group].append(book)
+        known = self.keys.setdefault(group, ())
+        new = [key for key in matching.match_keys(book.title, book.subtitle) if key not in known]
+        if new:
+            self.keys[group] = known + tuple(new)
+            for key in new:
+                self.by_initials[matching.word_initials(key)].add(group)
+                self.by_squeezed[key.replace(" ", "")].add(group)
         if author_names is None:
             author_names = [author.name for author in book.authors.all()]
         self.authors[id(book)] = list(author_names)
@@ -112,73 +110,37 @@ class BookIndex:
 
     def candidates(self, title):
         """The books a title could be, in the order they were added: those with its key;
-        else those whose title shares words with it and could score the threshold
-        (matching.might_match, in C), so that only those few are scored in Python.
+        else those with a key that could score the threshold against one of the title's
+        (matching.might_match, in C), looked for only among the keys that share its words'
+        first letters or its letters (two dictionary lookups, whatever the library's size),
+        so that only those few are scored in Python.
 
         A title of only punctuation or blanks names no book (it used to match, and merge
         into one, every other such title)."""
-        key = matching.clean_title(title)
-        if not key:
+        group = matching.clean_title(title)
+        if not group:
             return []
-        if self.by_title.get(key):
-            return self.by_title[key]
-        near = list(self._near(key))
-        per_group = [self.group_keys[group] for group in near]
-        keys = list(chain.from_iterable(per_group))
-        # Every group has a key at least; most have one only (no subtitle, no parts), and
-        # when all have, a key's index is its group's.
+        if self.by_title.get(group):
+            return self.by_title[group]
+        keys = matching.match_keys(title)
+        near = set()
+        for key in keys:
+            near.update(self.by_initials.get(matching.word_initials(key), ()))
+            near.update(self.by_squeezed.get(key.replace(" ", ""), ()))
+        near = list(near)
+        per_group = [self.keys[group] for group in near]
+        their_keys = list(chain.from_iterable(per_group))
+        # Most groups have one key only (no subtitle, no parts), and when all have, a key's
+        # index is its group's.
         owners = near
-        if len(keys) != len(near):
+        if len(their_keys) != len(near):
             owners = [group for group, its in zip(near, per_group, strict=True) for _ in its]
-        hits = {owners[i] for i in matching.might_match(matching.match_keys(title), keys)}
+        hits = {owners[i] for i in matching.might_match(keys, their_keys)}
         return [
             book
             for group in sorted(hits, key=self.order.__getitem__)
             for book in self.by_title[group]
         ]
-
-    def _near(self, key):
-        """Title groups worth scoring: those sharing at least half the words of the shorter
-        of the two titles (a title close enough to match shares that many).
-
-        From the word index by set operations (in C), not a scan of every title: the scan
-        made each lookup cost in proportion to the library. One shared word is half of a
-        title of one or two words; two shared words (a pair's postings intersected) are
-        half of three or four; longer titles on both sides are counted.
-        """
-        words = set(key.split())
-        postings = [self.by_word[word] for word in words if word in self.by_word]
-        if len(words) <= 2:
-            near = set().union(*postings)
-        elif len(words) > LONG_TITLE:  # too many pairs: count instead
-            shared = Counter()
-            for posting in postings:
-                shared.update(posting)
-            near = {o for o, n in shared.items() if 2 * n >= min(len(words), len(self.words[o]))}
-        else:
-            near = set().union(*(self.by_short_word.get(word, ()) for word in words))
-            near.update(*(a & b for a, b in combinations(postings, 2)))
-            if len(words) >= 5:  # a long title against a long title: three words or more
-                near = {
-                    o
-                    for o in near
-                    if 2 * len(words & self.words[o]) >= min(len(words), len(self.words[o]))
-                }
-        return near
-
-
-class GroupKeys(dict):
-    """cleaned title -> the matching.match_keys of its books (each book's subtitle counts),
-    worked out when first asked."""
-
-    def __init__(self, by_title):
-        super().__init__()
-        self.by_title = by_title
-
-    def __missing__(self, group):
-        keys = (matching.match_keys(b.title, b.subtitle) for b in self.by_title[group])
-        self[group] = tuple(dict.fromkeys(k for each in keys for k in each))
-        return self[group]
 
 
 class NameCache:

@@ -100,6 +100,7 @@ __all__ = [
     "match_score",
     "might_match",
     "texts_of",
+    "word_initials",
     "same_isbn",
     "title_score",
 ]
@@ -227,6 +228,13 @@ def texts_of(title, subtitle="", series=""):
     (titles.worked_out there, titles.remember here)."""
     texts = [*_book_titles(as_text(title), as_text(subtitle)), as_text(series)]
     return [text for text in texts if text]
+
+
+def word_initials(key):
+    """The first letters of a match key's words, but for little words ("of", "the"): a key
+    might_match passes on its words has the same as the other (every word needs a
+    counterpart that starts with its letter), so an index by them finds every candidate."""
+    return titles.word_initials(key)
 
 
 def might_match(keys, candidate_keys):

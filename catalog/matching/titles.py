@@ -294,6 +294,13 @@ def _close(word, other):
     return Levenshtein.distance(word, other, score_cutoff=allowed) <= allowed
 
 
+def word_initials(key):
+    """The first letters of a key's words, stop words aside. Two keys words_differ() does
+    not part have the same: a word is a counterpart of another only when _close, and _close
+    words start with the same letter."""
+    return frozenset(word[0] for word in key.split() if word not in _STOP_WORDS)
+
+
 def words_differ(a, b):
     """True when a content word of one title has no counterpart (or typo) in the other."""
     words_a, words_b = Counter(a.split()), Counter(b.split())

@@ -1,12 +1,12 @@
 """BookIndex: finding the library's book for a title, at any library size."""
 
 from types import SimpleNamespace
-from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from catalog import matching
 from catalog.clients.mam import MamTorrent
 from catalog.downloads import choose_release
 from catalog.library import BookIndex
@@ -87,24 +87,55 @@ def test_the_release_chosen_for_a_wanted_book_is_never_a_prequel_of_its_world():
     assert choose_release(book, [prequel, adaptation, original]) is original
 
 
+def test_a_title_misspelt_in_two_of_its_words_still_finds_its_book():
+    index = shelve(*filler(3 * 50), "Shadow of Rememberance")
+    found = index.find("Shadows of Remembrance", ["Brandon Sanderson"])
+    assert found is not None and found.title == "Shadow of Rememberance"
+
+
+# Words, some a typo apart, and one that is two others written together.
 vocabulary = st.sampled_from(
-    "ash bone crown dust ember glass river salt stone tide moss iron wolf reed oak fern".split()
+    "ash bone crown dust ember glass river rivers salt stone stones tide moss iron ironwolf "
+    "wolf reed oak fern of the".split()
 )
 word_lists = st.lists(vocabulary, min_size=1, max_size=16)
 
 
+# What a word may become in a title near another: a typo, a little word added, two words
+# written as one (or one as two), or nothing (the word dropped).
+LOOK_ALIKES = {
+    "river": ["rivers"], "rivers": ["river"], "stone": ["stones"], "stones": ["stone"],
+    "ironwolf": ["iron wolf"], "iron": ["ironwolf"], "wolf": [""],
+}  # fmt: skip
+
+
+@st.composite
+def titles_near_each_other(draw):
+    """(shelf, title): a shelf of titles, some of them variants of the title."""
+    title = draw(word_lists)
+    near = [
+        [
+            draw(st.sampled_from([word, f"{word} of", "", *LOOK_ALIKES.get(word, [])]))
+            for word in title
+        ]
+        for _ in range(draw(st.integers(0, 6)))
+    ]
+    others = draw(st.lists(word_lists, max_size=30))
+    shelf = [" ".join(word for word in words if word) or "ash" for words in near + others]
+    return draw(st.permutations(shelf)), " ".join(title)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(word_lists, max_size=40), word_lists, st.sampled_from([12, 2]))
-def test_near_titles_are_those_sharing_half_the_shorter_titles_words(shelf, looked_up, long):
+@given(titles_near_each_other())
+def test_the_candidates_are_every_title_the_filter_passes_however_few_words_they_share(
+    shelf_and_title,
+):
+    shelf, title = shelf_and_title
     index = BookIndex([])
-    for words in shelf:
-        index.add(SimpleNamespace(title=" ".join(words), **NO_IDS), author_names=[])
-    query = set(" ".join(looked_up).split())
-
-    def shares_half(key):
-        theirs = set(key.split())
-        return 2 * len(query & theirs) >= min(len(query), len(theirs))
-
-    expected = {key for key in index.order if shares_half(key)}
-    with mock.patch("catalog.library.LONG_TITLE", long):  # 2: every title counted
-        assert index._near(" ".join(sorted(query))) == expected
+    for other in shelf:
+        index.add(SimpleNamespace(title=other, **NO_IDS), author_names=[])
+    assume(not index.by_title.get(matching.clean_title(title)))  # its own title: found as is
+    keys = matching.match_keys(title)
+    passed = {group for group in index.order if matching.might_match(keys, index.keys[group])}
+    found = {matching.clean_title(book.title) for book in index.candidates(title)}
+    assert found == passed
