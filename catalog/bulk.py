@@ -51,18 +51,37 @@ def insert(objs):
     model = type(objs[0])
     alias = router.db_for_write(model)
     connection = connections[alias]
-    write = {"postgresql": _copy, "sqlite": _executemany}.get(connection.vendor)
-    if write is None:
+    if connection.vendor not in WRITERS:
         return model._default_manager.db_manager(alias).bulk_create(objs)
-    meta = model._meta
-    fields = [field for field in meta.concrete_fields if field is not meta.pk]
+    fields = [field for field in model._meta.concrete_fields if field is not model._meta.pk]
     columns = [_column_values(field, objs, connection) for field in fields]
-    with transaction.atomic(using=alias, savepoint=False):
-        ids = write(connection, meta, fields, list(zip(*columns, strict=True)))
+    ids = _write(alias, model, fields, list(zip(*columns, strict=True)), with_ids=True)
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, alias
     return objs
+
+
+def insert_rows(model, names, rows):
+    """Write new rows of a model given as tuples of these fields' values (ids, text, numbers:
+    what the driver takes as it is), when no one needs their ids (the links of a
+    many-to-many relation)."""
+    rows = list(rows)
+    if not rows:
+        return
+    alias = router.db_for_write(model)
+    fields = [model._meta.get_field(name) for name in names]
+    if connections[alias].vendor not in WRITERS:
+        objs = [model(**dict(zip(names, row, strict=True))) for row in rows]
+        model._default_manager.db_manager(alias).bulk_create(objs)
+        return
+    _write(alias, model, fields, rows, with_ids=False)
+
+
+def _write(alias, model, fields, rows, with_ids):
+    connection = connections[alias]
+    with transaction.atomic(using=alias, savepoint=False):
+        return WRITERS[connection.vendor](connection, model._meta, fields, rows, with_ids)
 
 
 def _column_values(field, objs, connection):
@@ -93,33 +112,42 @@ def _related_id(field, obj):
     return value
 
 
-def _copy(connection, meta, fields, rows):
-    names = ", ".join(connection.ops.quote_name(f.column) for f in [meta.pk, *fields])
+def _copy(connection, meta, fields, rows, with_ids):
+    names = [connection.ops.quote_name(f.column) for f in fields]
     table = connection.ops.quote_name(meta.db_table)
-    sql = f"COPY {table} ({names}) FROM STDIN"
+    ids = None
     with connection.cursor() as cursor:
-        cursor.execute(
-            # The sequence looked up once (as a call per row, it cost six times the nextvals).
-            "SELECT nextval(s.seq) FROM generate_series(1, %s), "
-            "(SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq OFFSET 0) AS s",
-            [len(rows), meta.db_table, meta.pk.column],
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
+        if with_ids:
+            cursor.execute(
+                # The sequence looked up once (a call per row cost six times the nextvals).
+                "SELECT nextval(s.seq) FROM generate_series(1, %s), "
+                "(SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq OFFSET 0) AS s",
+                [len(rows), meta.db_table, meta.pk.column],
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+            names.insert(0, connection.ops.quote_name(meta.pk.column))
+            rows = ((pk, *row) for pk, row in zip(ids, rows, strict=True))
+        sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"
         # Counted with the queries Django counts (a debug cursor logs them; the COPY is
         # psycopg's, under it).
         logged = cursor.debug_sql(sql) if hasattr(cursor, "debug_sql") else nullcontext()
         with logged, cursor.cursor.copy(sql) as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                copy.write_row((pk, *row))
+            for row in rows:
+                copy.write_row(row)
     return ids
 
 
-def _executemany(connection, meta, fields, rows):
+def _executemany(connection, meta, fields, rows, with_ids):
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table, pk = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
     marks = ", ".join(["%s"] * len(fields))
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        if not with_ids:
+            return None
         # Within this transaction no one else writes, and new ids only grow (AUTOINCREMENT).
         cursor.execute(f"SELECT {pk} FROM {table} ORDER BY {pk} DESC LIMIT %s", [len(rows)])
         return [pk for (pk,) in reversed(cursor.fetchall())]
+
+
+WRITERS = {"postgresql": _copy, "sqlite": _executemany}

@@ -45,6 +45,17 @@ def _strip_author_noise(text):
 
 
 def clean_author(name):
+    """One key per person (cached for text: the jobs and the library scan read the same
+    names again and again)."""
+    return _cached_author(name) if isinstance(name, str) else _clean_author(name)
+
+
+@functools.lru_cache(maxsize=65536)
+def _cached_author(name):
+    return _clean_author(name)
+
+
+def _clean_author(name):
     text = _strip_author_noise(as_text(name))
     if _is_last_first(text):
         last, first = text.split(",")

@@ -217,7 +217,7 @@ class Shelf:
         )
         self._new_books.append(book)
         authors = self.names.authors_named(found.authors)
-        self._new_links += [Book.authors.through(book=book, author=a) for a in authors]
+        self._new_links += [(book, author) for author in authors]
         # The index learns the book (no query: its authors are known), so that a second
         # copy (mp3 beside m4b) joins it.
         self.index.add(book, [a.name for a in authors])
@@ -271,7 +271,8 @@ class Shelf:
             self.names.unwritten_authors, self.names.unwritten_series = [], []
         bulk.insert(self._new_books)
         bulk.insert(self._new_locations)
-        bulk.insert(self._new_links)
+        links = ((book.pk, author.pk) for book, author in self._new_links)
+        bulk.insert_rows(Book.authors.through, ("book_id", "author_id"), links)
         for book in self._new_books:
             self.books[book.pk] = book
         self._new_books, self._new_locations, self._new_links = [], [], []

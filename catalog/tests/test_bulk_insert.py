@@ -81,3 +81,15 @@ def test_the_rows_written_are_counted_as_queries():
     assert Author.objects.count() == 21
     # PostgreSQL: the ids, then the COPY of the rows; SQLite: the rows, then their ids.
     assert len(captured.captured_queries) == 2
+
+
+def test_rows_given_as_values_are_written_with_ids_of_their_own():
+    books = bulk.insert([new_book(n) for n in range(3)])
+    author = Author.objects.create(name="Jane Doe")
+    Book.authors.through.objects.create(book=books[0], author=author)
+    bulk.insert_rows(
+        Book.authors.through, ("book_id", "author_id"), [(b.pk, author.pk) for b in books[1:]]
+    )
+    assert list(author.books.order_by("pk")) == books
+    ids = Book.authors.through.objects.values_list("pk", flat=True)
+    assert len(set(ids)) == 3
