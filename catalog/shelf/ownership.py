@@ -13,7 +13,6 @@ from functools import cached_property
 
 from django.db import transaction
 from django.utils import timezone
-from fast_update.fast import fast_update
 
 from catalog import bulk, matching
 from catalog.library import BookIndex, NameCache, isbn13
@@ -251,7 +250,7 @@ class Shelf:
             for name, value in values.items():
                 setattr(location, name, value)
         else:  # written by flush(), with the others read again
-            self._seen_again[location.pk] = BookLocation(pk=location.pk, **values)
+            self._seen_again[location.pk] = tuple(values.values())
             self._seen_fields = tuple(values)
             location.fingerprint, location.missing_since = found.fingerprint, None
         if self.reviews.pop((found.source, found.path), None) is not None:
@@ -276,13 +275,14 @@ class Shelf:
         for book in self._new_books:
             self.books[book.pk] = book
         self._new_books, self._new_locations, self._new_links = [], [], []
-        # Copies read again and books they changed: an UPDATE ... FROM (VALUES ...) each
-        # (django-fast-update), one per set of fields changed.
-        if self._seen_again:
-            seen = list(self._seen_again.values())
-            fast_update(BookLocation.objects.all(), seen, list(self._seen_fields), None)
-        for fields, books in self._changed_books.items():
-            fast_update(Book.objects.all(), list(books.values()), list(fields), None)
+        # Copies read again and books they changed: an UPDATE each (bulk.update_rows), one
+        # per set of fields changed.
+        seen = ((pk, *values) for pk, values in self._seen_again.items())
+        bulk.update_rows(BookLocation, self._seen_fields, seen)
+        for names, books in self._changed_books.items():
+            columns = [Book._meta.get_field(name).attname for name in names]
+            rows = ((pk, *(getattr(book, c) for c in columns)) for pk, book in books.items())
+            bulk.update_rows(Book, names, rows)
         self._seen_again, self._changed_books = {}, {}
 
     def _book_changes(self, book, found):

@@ -93,3 +93,15 @@ def test_rows_given_as_values_are_written_with_ids_of_their_own():
     assert list(author.books.order_by("pk")) == books
     ids = Book.authors.through.objects.values_list("pk", flat=True)
     assert len(set(ids)) == 3
+
+
+def test_updated_rows_read_back_with_their_new_values_and_nothing_else_changes():
+    books = bulk.insert([new_book(n, narrators="Old") for n in range(3)])
+    saga, when = Series.objects.create(name="Saga"), timezone.now().replace(microsecond=5)
+    names = ("narrators", "series", "metadata_refreshed_at", "locked_fields")
+    bulk.update_rows(Book, names, [(books[0].pk, "New", saga.pk, when, ["narrators"])])
+    bulk.update_rows(Book, ("narrators",), [(books[2].pk, "Newer")])  # twice in a transaction
+    first, second, third = (Book.objects.get(pk=b.pk) for b in books)
+    assert (first.narrators, first.series, first.metadata_refreshed_at) == ("New", saga, when)
+    assert first.locked_fields == ["narrators"] and first.title == "Book 0"
+    assert (second.narrators, second.series, third.narrators) == ("Old", None, "Newer")
