@@ -38,16 +38,17 @@ LOCATION_FIELDS = (
 @dataclass(slots=True)
 class Known:
     """A location as the scan reads it (rows, not model instances: a rescan of a large
-    library compares 10,000 of them and changes none)."""
+    library compares 10,000 of them and changes none, and an import makes 10,000)."""
 
-    pk: int
-    book_id: int
+    pk: int | None  # None: taken in this chunk, written by Shelf.flush()
+    book_id: int | None
     source: str
     path: str
     library_root: str
     fingerprint: str
     missing_since: object
     status_before: str
+    book: object = None  # a new one's book (which may be new too: no id yet)
 
     @classmethod
     def _make_from(cls, row):
@@ -77,7 +78,7 @@ class Shelf:
             self.locations.setdefault(location.path, []).append(location)
         self.reviews = {(r.source, r.path): r for r in ShelfReview.objects.all()} if catalog else {}
         # Taken but not yet written: flush() writes them in bulk (a query per table).
-        self._new_books, self._new_locations, self._new_links = [], [], []
+        self._new_books, self._new_locations, self._new_links = [], {}, []
         self._seen_again = {}  # location pk -> BookLocation with the values read now
         self._seen_fields = ()  # the fields those values set (_own's values)
         self._changed_books = {}  # the fields changed -> {book pk: book}
@@ -237,18 +238,16 @@ class Shelf:
         }
         # Inside the caller's transaction (a chunk of the scan, a review settled).
         if location is None:
-            location = BookLocation(
-                book=book,
-                source=found.source,
-                path=found.path,
-                status_before="" if book.status == Book.OWNED else book.status,
-                **values,
-            )
-            self._new_locations.append(location)  # written by flush()
+            status_before = "" if book.status == Book.OWNED else book.status
+            location = Known(
+                None, book.pk, found.source, found.path, values["library_root"],
+                found.fingerprint, None, status_before, book,
+            )  # fmt: skip
+            self._new_locations[id(location)] = (location, values)  # written by flush()
             self.locations.setdefault(found.path, []).append(location)
         elif location.pk is None:  # taken earlier in this chunk: written whole by flush()
-            for name, value in values.items():
-                setattr(location, name, value)
+            self._new_locations[id(location)] = (location, values)
+            location.library_root, location.fingerprint = values["library_root"], found.fingerprint
         else:  # written by flush(), with the others read again
             self._seen_again[location.pk] = tuple(values.values())
             self._seen_fields = tuple(values)
@@ -269,12 +268,12 @@ class Shelf:
             bulk.insert(self.names.unwritten_series)
             self.names.unwritten_authors, self.names.unwritten_series = [], []
         bulk.insert(self._new_books)
-        bulk.insert(self._new_locations)
+        self._write_new_locations()
         links = ((book.pk, author.pk) for book, author in self._new_links)
         bulk.insert_rows(Book.authors.through, ("book_id", "author_id"), links)
         for book in self._new_books:
             self.books[book.pk] = book
-        self._new_books, self._new_locations, self._new_links = [], [], []
+        self._new_books, self._new_locations, self._new_links = [], {}, []
         # Copies read again and books they changed: an UPDATE each (bulk.update_rows), one
         # per set of fields changed.
         seen = ((pk, *values) for pk, values in self._seen_again.items())
@@ -284,6 +283,21 @@ class Shelf:
             rows = ((pk, *(getattr(book, c) for c in columns)) for pk, book in books.items())
             bulk.update_rows(Book, names, rows)
         self._seen_again, self._changed_books = {}, {}
+
+    def _write_new_locations(self):
+        """The copies taken since the last flush, with their ids (their books are written)."""
+        new = list(self._new_locations.values())
+        if not new:
+            return
+        names = ("book", "source", "path", "status_before", "first_seen", *new[0][1])
+        rows = (
+            (loc.book.pk, loc.source, loc.path, loc.status_before, values["last_seen"],
+             *values.values())
+            for loc, values in new
+        )  # fmt: skip
+        ids = bulk.insert_rows(BookLocation, names, rows, with_ids=True)
+        for (location, _), pk in zip(new, ids, strict=True):
+            location.pk, location.book_id = pk, location.book.pk
 
     def _book_changes(self, book, found):
         changes = {} if book.status == Book.OWNED else {"status": Book.OWNED}
