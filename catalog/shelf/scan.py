@@ -17,7 +17,7 @@ from django.conf import settings
 from catalog.clients.audiobookshelf import AudiobookshelfClient
 from catalog.models import BookLocation
 from catalog.shelf import audiobookshelf
-from catalog.shelf.folders import RootProblem, book_folders, read_books
+from catalog.shelf.folders import RootProblem, listed_book_folders, read_books
 from catalog.shelf.ownership import Shelf
 
 CHUNK = 1000  # books written per transaction
@@ -72,7 +72,7 @@ def scan(roots=(), with_audiobookshelf=False, progress=None, shelf=None):
 
 def _scan_root(shelf, root, summary, progress):
     try:
-        folders = list(book_folders(root, summary.unreadable))
+        folders = listed_book_folders(root, summary.unreadable)
     except RootProblem as problem:
         summary.skipped_roots.append((root, str(problem)))
         return
