@@ -1,7 +1,6 @@
 """What the library scan reads from a folder of real audio (made by ffmpeg, tagged by
 mutagen): one book per folder, disc folders joined, sidecars, then tags, then the path."""
 
-import gc
 import json
 import multiprocessing
 import os
@@ -374,16 +373,3 @@ def test_without_reading_processes_the_library_is_read_here_and_nothing_is_lost(
 
     assert (there, there_bad) == (here, here_bad) and len(there) == 6
     assert said in caplog.text
-
-
-def test_the_garbage_collector_runs_again_after_the_walk_even_when_the_root_is_missing(tmp_path):
-    assert folders_module.listed_book_folders(str(tmp_path), []) == []
-    with pytest.raises(folders_module.RootProblem):
-        folders_module.listed_book_folders(str(tmp_path / "not mounted"), [])
-    assert gc.isenabled()
-    gc.disable()  # and a collector paused by someone else stays paused
-    try:
-        folders_module.listed_book_folders(str(tmp_path), [])
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

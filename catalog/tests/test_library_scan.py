@@ -2,6 +2,9 @@
 only changes are re-read, and a folder gone (or a root asleep) is handled as a person would
 want. Real audio, made by ffmpeg and tagged by mutagen."""
 
+import gc
+from unittest import mock
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -354,3 +357,13 @@ def test_a_failed_file_in_an_unchanged_folder_stays_failed(library, tones):
     run_task("library_scan", Task.CLI)
 
     assert FailedAttempt.objects.open().count() == 1
+
+
+def test_the_garbage_collector_runs_again_after_a_scan_even_one_that_failed(library, tones):
+    audio_file(tones, library / "Frank Herbert" / "Dune" / "01.mp3")
+    scan([str(library)])
+    assert gc.isenabled()
+    with mock.patch("catalog.shelf.scan.Shelf.take_all", side_effect=RuntimeError("a bug")):
+        with pytest.raises(RuntimeError):
+            scan([str(library)], shelf=None)
+    assert gc.isenabled()
