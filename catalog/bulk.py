@@ -1,16 +1,21 @@
-"""Writing many new rows at once: QuerySet.bulk_create's outcome, at a fraction of its cost.
+"""Writing many rows at once: QuerySet.bulk_create's (and a bulk update's) outcome at a
+fraction of its cost, for the library scan.
 
 bulk_create prepares every value of every row through its field's methods and, on
-PostgreSQL, sends each column as an array that psycopg builds in Python: writing the
-10,000 books of a first import, their copies and author links took it about 2 s of the
-import's 9 (bench/run.py --only library). Here only the values of columns that need it are
-prepared by their field (dates, JSON); text, numbers, booleans and foreign keys go to the
-driver as they are. PostgreSQL takes the rows by COPY (psycopg, in C) with their ids drawn
-from the table's sequence first; SQLite by one executemany, its ids read back in the same
-transaction (its writer holds the database until the commit: the newest ids are these
-rows'). Other databases: bulk_create.
+PostgreSQL, sends each column as an array that psycopg builds in Python; django-fast-update
+sends one VALUES list of bound parameters that psycopg adapts one by one, in Python too. A
+first import of 10,000 books spent about 2 s writing its books, copies and author links
+that way, and a rescan of 10,000 retagged books 1.3 s updating them (bench/run.py --only
+library). Here only the values of columns that need it are prepared by their field (dates,
+JSON); text, numbers, booleans and foreign keys go to the driver as they are.
 
-Like bulk_create: no save(), no signals; each object gets its pk.
+- PostgreSQL: rows by COPY (psycopg, in C); new rows' ids drawn from the table's sequence
+  first; an update is one UPDATE from a temporary table the rows were copied into.
+- SQLite: one executemany (in C); new rows' ids read back in the same transaction (its
+  writer holds the database until the commit: the newest ids are these rows').
+
+Like bulk_create: no save(), no signals. The site runs on these two databases only
+(audiobook_site/env.py refuses any other at start-up).
 """
 
 from contextlib import nullcontext
@@ -51,8 +56,6 @@ def insert(objs):
     model = type(objs[0])
     alias = router.db_for_write(model)
     connection = connections[alias]
-    if connection.vendor not in WRITERS:
-        return model._default_manager.db_manager(alias).bulk_create(objs)
     fields = [field for field in model._meta.concrete_fields if field is not model._meta.pk]
     columns = [_column_values(field, objs, connection) for field in fields]
     ids = _write(alias, model, fields, list(zip(*columns, strict=True)), with_ids=True)
@@ -70,31 +73,19 @@ def insert_rows(model, names, rows, with_ids=False):
     if not rows:
         return [] if with_ids else None
     alias = router.db_for_write(model)
-    if connections[alias].vendor not in WRITERS:
-        objs = [model(**dict(zip(names, row, strict=True))) for row in rows]
-        model._default_manager.db_manager(alias).bulk_create(objs)
-        return [obj.pk for obj in objs] if with_ids else None
     fields = [model._meta.get_field(name) for name in names]
     return _write(alias, model, fields, _prepared_rows(fields, rows, alias), with_ids)
 
 
 def update_rows(model, names, rows):
     """Set these fields of existing rows, given as (pk, value, ...) tuples (a foreign key's
-    value: the id): one UPDATE from the rows sent by COPY on PostgreSQL, one executemany
-    on SQLite (django-fast-update sent them as one VALUES list of bound parameters, which
-    psycopg adapted one by one in Python: ~1.3 s of 10,000 copies read again)."""
+    value: the id)."""
     rows = list(rows)
     if not rows:
         return
     alias = router.db_for_write(model)
     connection, meta = connections[alias], model._meta
     fields = [meta.get_field(name) for name in names]
-    if connection.vendor not in WRITERS:
-        for pk, *values in rows:
-            model._default_manager.db_manager(alias).filter(pk=pk).update(
-                **{field.attname: value for field, value in zip(fields, values, strict=True)}
-            )
-        return
     rows = _prepared_rows([meta.pk, *fields], rows, alias)
     quote = connection.ops.quote_name
     table, pk = quote(meta.db_table), quote(meta.pk.column)

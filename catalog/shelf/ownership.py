@@ -78,8 +78,9 @@ class Shelf:
             self.locations.setdefault(location.path, []).append(location)
         self.reviews = {(r.source, r.path): r for r in ShelfReview.objects.all()} if catalog else {}
         # Taken but not yet written: flush() writes them in bulk (a query per table).
+        # (new locations: {id(Known): (Known, the values _own read)}; links: (book, author))
         self._new_books, self._new_locations, self._new_links = [], {}, []
-        self._seen_again = {}  # location pk -> BookLocation with the values read now
+        self._seen_again = {}  # location pk -> the values read now (in _seen_fields' order)
         self._seen_fields = ()  # the fields those values set (_own's values)
         self._changed_books = {}  # the fields changed -> {book pk: book}
 
