@@ -100,6 +100,7 @@ __all__ = [
     "match_score",
     "might_match",
     "texts_of",
+    "forget_caches",
     "word_initials",
     "same_isbn",
     "title_score",
@@ -228,6 +229,14 @@ def texts_of(title, subtitle="", series=""):
     (titles.worked_out there, titles.remember here)."""
     texts = [*_book_titles(as_text(title), as_text(subtitle)), as_text(series)]
     return [text for text in texts if text]
+
+
+def forget_caches():
+    """Empty every cache of titles and names taken apart, as in a new process (for a
+    benchmark that repeats a first import in one process)."""
+    titles.forget()
+    _book_titles.cache_clear()
+    people.forget()
 
 
 def word_initials(key):

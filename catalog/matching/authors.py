@@ -55,6 +55,12 @@ def _cached_author(name):
     return _clean_author(name)
 
 
+def forget():
+    """Empty the caches (a benchmark's next first import starts as a new process would)."""
+    _cached_author.cache_clear()
+    _cached_keys.cache_clear()
+
+
 def _clean_author(name):
     text = _strip_author_noise(as_text(name))
     if _is_last_first(text):

@@ -623,3 +623,12 @@ def test_the_titles_taken_apart_are_kept_up_to_a_bound_the_least_recently_used_d
     titles.anatomy("Dune")  # used again: Emma is now the least recently used
     titles.remember(titles.worked_out(["Persuasion"]))
     assert list(titles._anatomies) == ["Dune", "Persuasion"]
+
+
+def test_forgetting_the_caches_leaves_none_of_the_titles_and_names_taken_apart():
+    book_score("Dune", ["Frank Herbert"], "Dune Messiah", ["Frank Herbert"], "A Novel")
+    matching.forget_caches()
+    assert not titles._anatomies
+    assert matching._book_titles.cache_info().currsize == 0
+    assert matching.people._cached_author.cache_info().currsize == 0
+    assert matching.people._cached_keys.cache_info().currsize == 0
