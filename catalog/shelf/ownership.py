@@ -80,8 +80,7 @@ class Shelf:
         # Taken but not yet written: flush() writes them in bulk (a query per table).
         # (new locations: {id(Known): (Known, the values _own read)}; links: (book, author))
         self._new_books, self._new_locations, self._new_links = [], {}, []
-        self._seen_again = {}  # location pk -> the values read now (in _seen_fields' order)
-        self._seen_fields = ()  # the fields those values set (_own's values)
+        self._seen_again = {}  # location pk -> the values read now (_own's values)
         self._changed_books = {}  # the fields changed -> {book pk: book}
 
     # Loaded when a found book first needs them: an unchanged rescan never does.
@@ -250,8 +249,7 @@ class Shelf:
             self._new_locations[id(location)] = (location, values)
             location.library_root, location.fingerprint = values["library_root"], found.fingerprint
         else:  # written by flush(), with the others read again
-            self._seen_again[location.pk] = tuple(values.values())
-            self._seen_fields = tuple(values)
+            self._seen_again[location.pk] = values
             location.fingerprint, location.missing_since = found.fingerprint, None
         if self.reviews.pop((found.source, found.path), None) is not None:
             ShelfReview.objects.filter(source=found.source, path=found.path).delete()
@@ -277,8 +275,10 @@ class Shelf:
         self._new_books, self._new_locations, self._new_links = [], {}, []
         # Copies read again and books they changed: an UPDATE each (bulk.update_rows), one
         # per set of fields changed.
-        seen = ((pk, *values) for pk, values in self._seen_again.items())
-        bulk.update_rows(BookLocation, self._seen_fields, seen)
+        if self._seen_again:  # every values dict has _own's fields, in its order
+            names = tuple(next(iter(self._seen_again.values())))
+            seen = ((pk, *values.values()) for pk, values in self._seen_again.items())
+            bulk.update_rows(BookLocation, names, seen)
         for names, books in self._changed_books.items():
             columns = [Book._meta.get_field(name).attname for name in names]
             rows = ((pk, *(getattr(book, c) for c in columns)) for pk, book in books.items())
