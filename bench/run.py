@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.suite import main  # noqa: E402  (the project root must be importable first)
-
 if __name__ == "__main__":
+    # Imported here, not above: the library scan's reading processes ("spawn") import this
+    # file again as their main module, and need none of the suite (manage.py is as light).
+    from bench.suite import main
+
     sys.exit(main())

@@ -188,40 +188,89 @@ def reading_processes():
 
 
 def read_books(folders, source, unreadable, processes=None):
-    """read_book of each folder, in order (a generator; close it to stop early).
+    """read_book of each folder, in order (a generator; close it to stop early), by
+    reading processes of its own when there are many (see Readers)."""
+    with Readers(processes) as readers:
+        yield from readers.read(folders, source, unreadable)
 
-    Many folders are read by a pool of processes, a chunk each at a time, while the caller
-    matches and writes the ones already read: mutagen is pure Python, and reading the tags
-    of a first import of 10,000 books in the scan's own process took as long again as
-    everything else it does. What cannot be read goes to `unreadable` in the same order as
-    when read here. The pool's processes are started afresh ("spawn": this module needs no
-    Django) and never touch the database.
+
+class Readers:
+    """The processes that read a scan's books while its own process matches and writes:
+    mutagen is pure Python, and reading the tags of a first import of 10,000 books in the
+    scan's own process took as long again as everything else it does. They are started as
+    soon as the walk has found PARALLEL_FROM changed folders (expect()), so that they start
+    while it goes on: starting two, each a new interpreter importing mutagen and the
+    matcher, took 0.3-0.5 s that the scan waited for once its walk was done. One pool for
+    every root of a scan; close() (or the with block's end) stops it.
+
+    The processes are started afresh ("spawn": this module needs no Django) and never
+    touch the database. Without them (one CPU, no /dev/shm in some NAS containers, a
+    reader killed) the books are read in the scan's own process and nothing is lost.
     """
-    processes = reading_processes() if processes is None else processes
-    if processes < 1 or len(folders) < PARALLEL_FROM:
-        for folder in folders:
-            yield read_book(folder, source, unreadable)
-        return
-    chunks = [folders[start : start + READ_CHUNK] for start in range(0, len(folders), READ_CHUNK)]
-    done = 0  # chunks given to the caller
-    try:
-        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
-    except (OSError, NotImplementedError) as error:  # no /dev/shm in some NAS containers
-        log.warning("Reading the library in this process only: no process pool (%s).", error)
-    else:
+
+    def __init__(self, processes=None):
+        self.processes = reading_processes() if processes is None else processes
+        self.pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def expect(self, changed):
+        """The walk has found `changed` folders to read so far: the processes are started
+        as soon as that is enough to need them."""
+        if changed >= PARALLEL_FROM:
+            self.start()
+
+    def start(self):
+        """Start the reading processes now (once; nothing when there are to be none)."""
+        if self.pool is not None or self.processes < 1:
+            return
         try:
-            for found, bad, anatomies in pool.map(_read_chunk, chunks, repeat(source)):
-                unreadable.extend(bad)
-                titles.remember(anatomies)
-                done += 1
-                yield from found
-        except BrokenProcessPool as error:  # a reader killed (out of memory?) or not started
-            log.warning("Reading the rest of the library in this process: %s", error)
-        finally:
+            self.pool = ProcessPoolExecutor(
+                self.processes, mp_context=multiprocessing.get_context("spawn")
+            )
+            for _ in range(self.processes):  # a process is started for each task given
+                self.pool.submit(_ready)
+        except (OSError, NotImplementedError) as error:
+            log.warning("Reading the library in this process only: no process pool (%s).", error)
+            self._stop(self.pool)
+
+    def read(self, folders, source, unreadable):
+        """read_book of each folder, in order (a generator; close it to stop early). What
+        cannot be read goes to `unreadable` in the same order as when read here."""
+        self.expect(len(folders))
+        chunks = [folders[at : at + READ_CHUNK] for at in range(0, len(folders), READ_CHUNK)]
+        done = 0  # chunks given to the caller
+        if self.pool is not None and len(folders) >= PARALLEL_FROM:
+            try:
+                for found, bad, anatomies in self.pool.map(_read_chunk, chunks, repeat(source)):
+                    unreadable.extend(bad)
+                    titles.remember(anatomies)
+                    done += 1
+                    yield from found
+            except BrokenProcessPool as error:  # a reader killed (out of memory?)
+                log.warning("Reading the rest of the library in this process: %s", error)
+                self._stop(None)
+        for chunk in chunks[done:]:
+            for folder in chunk:
+                yield read_book(folder, source, unreadable)
+
+    def close(self):
+        """Stop the reading processes (what they were given and have not begun is dropped)."""
+        if self.pool is not None:
+            self._stop(self.pool)
+
+    def _stop(self, pool):
+        self.pool, self.processes = None, 0  # from now on, read here
+        if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    for chunk in chunks[done:]:
-        for folder in chunk:
-            yield read_book(folder, source, unreadable)
+
+
+def _ready():
+    """Nothing: a task that starts a reading process (which imports this module for it)."""
 
 
 def _read_chunk(folders, source):

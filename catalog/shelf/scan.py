@@ -18,7 +18,7 @@ from django.conf import settings
 from catalog.clients.audiobookshelf import AudiobookshelfClient
 from catalog.models import BookLocation
 from catalog.shelf import audiobookshelf
-from catalog.shelf.folders import RootProblem, book_folders, read_books
+from catalog.shelf.folders import Readers, RootProblem, book_folders
 from catalog.shelf.ownership import Shelf
 
 CHUNK = 1000  # books written per transaction
@@ -64,10 +64,10 @@ def scan(roots=(), with_audiobookshelf=False, progress=None, shelf=None):
     """
     progress = progress or (lambda iterable, total, what: iterable)
     summary = Summary()
-    with collector_paused():
+    with collector_paused(), Readers() as readers:
         shelf = shelf or Shelf()
         for root in roots:
-            _scan_root(shelf, os.path.normpath(root), summary, progress)
+            _scan_root(shelf, os.path.normpath(root), summary, progress, readers)
         if with_audiobookshelf:
             _scan_audiobookshelf(shelf, summary, progress)
     return summary
@@ -89,9 +89,14 @@ def collector_paused():
             gc.enable()
 
 
-def _scan_root(shelf, root, summary, progress):
+def _scan_root(shelf, root, summary, progress, readers):
+    folders, changed = [], []
     try:
-        folders = list(book_folders(root, summary.unreadable))
+        for folder in book_folders(root, summary.unreadable):
+            folders.append(folder)
+            if not shelf.unchanged(BookLocation.FOLDER, folder.path, folder.fingerprint):
+                changed.append(folder)
+                readers.expect(len(changed))  # started while the walk goes on
     except RootProblem as problem:
         summary.skipped_roots.append((root, str(problem)))
         return
@@ -102,14 +107,9 @@ def _scan_root(shelf, root, summary, progress):
              "removed (a disk asleep or not mounted?)")
         )  # fmt: skip
         return
-    changed = [
-        folder
-        for folder in folders
-        if not shelf.unchanged(BookLocation.FOLDER, folder.path, folder.fingerprint)
-    ]
     to_read, seen, taken = {id(folder) for folder in changed}, set(), []
     # Read ahead (by other processes when there are many) while this one matches and writes.
-    with closing(read_books(changed, BookLocation.FOLDER, summary.unreadable)) as found_books:
+    with closing(readers.read(changed, BookLocation.FOLDER, summary.unreadable)) as found_books:
         for folder in progress(folders, len(folders), root):
             seen.add(folder.path)
             summary.books += 1

@@ -13,6 +13,7 @@ from catalog import matching
 from catalog.matching import titles
 from catalog.models import BookLocation
 from catalog.shelf import folders as folders_module
+from catalog.shelf import scan as scan_module
 from catalog.shelf.folders import book_folders, read_book, read_books
 from catalog.tests.shelf_audio import SECONDS, audio_file
 
@@ -347,6 +348,9 @@ class _BreaksAfterOneChunk:
     def __init__(self, *args, **kwargs):
         pass
 
+    def submit(self, *args):
+        pass
+
     def map(self, read, chunks, sources):
         yield read(next(iter(chunks)), next(iter(sources)))
         raise BrokenProcessPool("A process in the process pool was terminated abruptly")
@@ -373,3 +377,38 @@ def test_without_reading_processes_the_library_is_read_here_and_nothing_is_lost(
 
     assert (there, there_bad) == (here, here_bad) and len(there) == 6
     assert said in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reading_processes_start_while_the_walk_goes_on(tmp_path, tones, monkeypatch):
+    _library_with_a_bad_file(tmp_path, tones)
+    walked, started_after, pools = [], [], []
+    monkeypatch.setattr(folders_module, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(folders_module, "reading_processes", lambda: 2)
+    monkeypatch.setattr(folders_module, "ProcessPoolExecutor", _recorded(pools))
+    monkeypatch.setattr(folders_module.Readers, "start", _noting(started_after, walked))
+    monkeypatch.setattr(scan_module, "book_folders", _counted(walked))
+
+    summary = scan_module.scan([str(tmp_path)])
+
+    assert started_after[0] == 2 and len(walked) == 6  # at the second of six folders
+    assert len(pools) == 1 and (summary.created, len(summary.unreadable)) == (6, 1)
+
+
+def _noting(started_after, walked):
+    start = folders_module.Readers.start
+
+    def noted(readers):
+        started_after.append(len(walked))
+        start(readers)
+
+    return noted
+
+
+def _counted(walked):
+    def book_folders(root, unreadable):
+        for folder in folders_module.book_folders(root, unreadable):
+            walked.append(folder)
+            yield folder
+
+    return book_folders
