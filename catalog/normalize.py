@@ -9,7 +9,11 @@ _SPACES = re.compile(r"\s+")
 
 def fold(text):
     """Lowercase, accents removed ("Émile" -> "emile"), ligatures expanded."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    if not text:
+        return ""
+    if text.isascii():  # nothing to decompose, and casefold() is lower() (most titles)
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
@@ -26,6 +30,9 @@ _LATIN_LETTERS = str.maketrans(
 _ROMAN_NUMERAL = re.compile(
     r"(?=[ivxlcdm])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
 )
+_RANGE = re.compile(r"[\d.]+\s*[-–]\s*[\d.]+")
+_RANGE_DASH = re.compile(r"\s*[-–]\s*")
+_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 NUMBER_WORDS = {
     word: str(value)
@@ -59,9 +66,9 @@ def number_text(token):
     Ranges keep their shape ("1-3"); anything else comes back lowercased and unchanged.
     """
     token = (token or "").strip().lower()
-    if re.fullmatch(r"[\d.]+\s*[-–]\s*[\d.]+", token):
-        return "-".join(number_text(part) for part in re.split(r"\s*[-–]\s*", token))
-    if re.fullmatch(r"\d+(?:\.\d+)?", token):
+    if _RANGE.fullmatch(token):
+        return "-".join(number_text(part) for part in _RANGE_DASH.split(token))
+    if _DECIMAL.fullmatch(token):
         whole, _, fraction = token.partition(".")
         fraction = fraction.rstrip("0")
         return str(int(whole)) + (f".{fraction}" if fraction else "")

@@ -79,19 +79,22 @@ _OF_SERIES = re.compile(
 _SERIES_LEAD = re.compile(r"^(?:(?:of|in)\s+)?(?:the\s+)?", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
+_ROMAN_WORD = re.compile(r"[ivx]+")
+_POSITION = re.compile(r"\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?")
+_OR = re.compile(r"\bor\b", re.IGNORECASE)
 
 
 def title_key(text):
     """Comparison words: folded, no punctuation or articles, volume numbers as digits."""
     text = ascii_fold(text).replace("&", " and ").replace("_", " ")
-    text = re.sub(r"'", "", text)
+    text = text.replace("'", "")
     text = _VOLUME.sub(lambda m: f" {_position(m.group('num')) or m.group(0)} ", text)
     text = _SPACES.sub(" ", _NON_WORD.sub(" ", text)).strip()
     for pattern, replacement in _ALIASES:
         text = pattern.sub(replacement, text)
     words = [word for word in text.split() if word not in _ARTICLES]
     # "Rocky II" is "Rocky 2"; a lone "I" is too often the pronoun to convert.
-    if len(words) > 1 and words[-1] != "i" and re.fullmatch(r"[ivx]+", words[-1]):
+    if len(words) > 1 and words[-1] != "i" and _ROMAN_WORD.fullmatch(words[-1]):
         words[-1] = str(roman_to_int(words[-1]) or words[-1])
     return " ".join(str(int(w)) if w.isdecimal() and len(w) < 8 else w for w in words)
 
@@ -99,7 +102,7 @@ def title_key(text):
 def _position(raw):
     """A volume number as digits ("03", "III", "three" -> "3"), or "" when it is none."""
     value = number_text(raw)
-    return value if re.fullmatch(r"\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?", value) else ""
+    return value if _POSITION.fullmatch(value) else ""
 
 
 # What a comparison dropped: the SUBTITLE, a series-like PREFIX, an ALTERNATIVE title
@@ -170,7 +173,10 @@ def _strip_brackets(text):
 
 def _strip_noise(part):
     for _ in range(3):
-        part = _TRAILING_NOISE.sub("", part.strip(" ,:;-"))
+        stripped = part.strip(" ,:;-")
+        part = _TRAILING_NOISE.sub("", stripped)
+        if part == stripped:  # nothing came off: nothing would in another pass
+            break
     return part.strip(" ,:;-.")
 
 
@@ -202,7 +208,7 @@ def _split_subtitle(text):
     match = _SEPARATOR.search(text)
     if not match:
         return text, "", False
-    alternative = bool(re.search(r"\bor\b", match.group(0), re.IGNORECASE))
+    alternative = bool(_OR.search(match.group(0)))
     return text[: match.start()], text[match.end() :], alternative
 
 

@@ -365,6 +365,10 @@ def test_display_titles_drop_tracker_noise_but_keep_case():
     assert display_title("Red Rising [Unabridged] [M4B]") == "Red Rising"
 
 
+def test_display_titles_drop_descriptions_one_after_another():
+    assert display_title("Gone Girl: A Thriller: A Novel") == "Gone Girl"
+
+
 def test_display_titles_drop_a_series_descriptor():
     assert display_title("Leviathan Wakes: The Expanse, Book 1 (Unabridged)") == "Leviathan Wakes"
 
