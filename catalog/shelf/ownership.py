@@ -82,6 +82,7 @@ class Shelf:
         self._new_books, self._new_locations, self._new_links = [], {}, []
         self._seen_again = {}  # location pk -> the values read now (_own's values)
         self._changed_books = {}  # the fields changed -> {book pk: book}
+        self._seen_at = None  # when take_all's books were seen (one time for a chunk)
 
     # Loaded when a found book first needs them: an unchanged rescan never does.
     @cached_property
@@ -160,9 +161,13 @@ class Shelf:
         if wanted:
             books = Book.objects.only(*BOOK_FIELDS).filter(pk__in=wanted)
             self.books.update((book.pk, book) for book in books)
-        with transaction.atomic():
-            outcomes = [self.take(found) for found in found_books]
-            self.flush()
+        self._seen_at = timezone.now()  # the chunk's copies, as their rows, share their dates
+        try:
+            with transaction.atomic():
+                outcomes = [self.take(found) for found in found_books]
+                self.flush()
+        finally:
+            self._seen_at = None
         return outcomes
 
     def match(self, found):
@@ -201,7 +206,8 @@ class Shelf:
     def _create(self, found):
         """A new owned book, written by flush() with its authors and series."""
         title = (found.title or "Unknown title")[:500]
-        book = Book(
+        book = bulk.new(
+            Book,
             title=title,
             title_normalized=normalize_title(title),  # bulk_create does not call save()
             subtitle=found.subtitle[:500],
@@ -233,7 +239,7 @@ class Shelf:
             "size_bytes": found.size_bytes,
             "file_count": found.file_count,
             "fingerprint": found.fingerprint,
-            "last_seen": timezone.now(),
+            "last_seen": self._seen_at or timezone.now(),
             "missing_since": None,
         }
         # Inside the caller's transaction (a chunk of the scan, a review settled).
@@ -370,12 +376,12 @@ class PendingNames(NameCache):
         self.unwritten_authors, self.unwritten_series = [], []
 
     def new_author(self, name):
-        author = Author(name=name, name_normalized=normalize_title(name))
+        author = bulk.new(Author, name=name, name_normalized=normalize_title(name))
         self.unwritten_authors.append(author)
         return author
 
     def new_series(self, name):
-        series = Series(name=name, name_normalized=normalize_title(name))
+        series = bulk.new(Series, name=name, name_normalized=normalize_title(name))
         self.unwritten_series.append(series)
         return series
 

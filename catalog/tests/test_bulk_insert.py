@@ -105,3 +105,26 @@ def test_updated_rows_read_back_with_their_new_values_and_nothing_else_changes()
     assert (first.narrators, first.series, first.metadata_refreshed_at) == ("New", saga, when)
     assert first.locked_fields == ["narrators"] and first.title == "Book 0"
     assert (second.narrators, second.series, third.narrators) == ("Old", None, "Newer")
+
+
+def test_an_instance_made_by_new_is_the_one_the_model_makes():
+    saga = Series(name="Saga")
+    ours = bulk.new(Book, title="Dune", series=saga, runtime_minutes=615, status=Book.OWNED)
+    theirs = Book(title="Dune", series=saga, runtime_minutes=615, status=Book.OWNED)
+    same = [f.attname for f in Book._meta.concrete_fields if f.attname != "date_added"]
+    assert [getattr(ours, n) for n in same] == [getattr(theirs, n) for n in same]
+    assert ours.series is saga and ours._state.adding and ours.date_added is not None
+    assert bulk.new(Book).locked_fields is not bulk.new(Book).locked_fields  # each its own
+
+
+def test_new_refuses_a_field_the_model_does_not_have():
+    with pytest.raises(TypeError, match="Book has no field colour"):
+        bulk.new(Book, title="Dune", colour="red")
+
+
+def test_values_equal_but_of_another_type_are_written_each_as_itself():
+    books = [new_book(n, metadata_sources={"n": n}) for n in range(2)]
+    books += [new_book(2, locked_fields=1), new_book(3, locked_fields=True)]
+    books = bulk.insert(books)
+    # (1 == True in Python: compared as text, which tells them apart)
+    assert [repr(Book.objects.get(pk=b.pk).locked_fields) for b in books[2:]] == ["1", "True"]
