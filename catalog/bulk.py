@@ -18,9 +18,10 @@ Like bulk_create: no save(), no signals. The site runs on these two databases on
 (audiobook_site/env.py refuses any other at start-up).
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
-from django.db import connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import (
     AutoField,
     BigAutoField,
@@ -72,20 +73,54 @@ def new(model, **values):
 
 
 def insert(objs):
-    """Write these new instances of one model (pk None); each gets its pk. -> objs."""
+    """Write these new instances of one model; each gets its pk (pk None), or is written
+    with the one draw_ids() gave it. -> objs."""
     objs = list(objs)
     if not objs:
         return objs
-    model = type(objs[0])
+    model, names, rows = rows_of(objs)
+    ids = insert_rows(model, names, rows, with_ids=objs[0].pk is None)
     alias = router.db_for_write(model)
-    connection = connections[alias]
-    fields = [field for field in model._meta.concrete_fields if field is not model._meta.pk]
-    columns = [_column_values(field, objs, connection) for field in fields]
-    ids = _write(alias, model, fields, list(zip(*columns, strict=True)), with_ids=True)
-    for obj, pk in zip(objs, ids, strict=True):
+    for obj, pk in zip(objs, ids or [obj.pk for obj in objs], strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, alias
     return objs
+
+
+def rows_of(objs):
+    """(model, field names, rows) of new instances of one model, as insert_rows takes them:
+    their values now (a foreign key's: the id, from the object when it was saved since),
+    with their ids when draw_ids gave them some."""
+    model = type(objs[0])
+    meta = model._meta
+    drawn = objs[0].pk is not None
+    if any((obj.pk is not None) != drawn for obj in objs):
+        raise ValueError(f"{model.__name__}: some rows have ids drawn, others not")
+    fields = [field for field in meta.concrete_fields if drawn or field is not meta.pk]
+    columns = [_values(field, objs) for field in fields]
+    return model, [field.attname for field in fields], list(zip(*columns, strict=True))
+
+
+def draws_ids(model):
+    """Can new rows of this model get their ids before they are written (draw_ids)? On
+    PostgreSQL (a sequence); not on SQLite, whose ids are given as rows are inserted."""
+    return connections[router.db_for_write(model)].vendor == "postgresql"
+
+
+def draw_ids(model, count):
+    """`count` new ids for rows of this model, taken from its sequence now (PostgreSQL):
+    rows can then refer to each other before any is written."""
+    if not count:
+        return []
+    meta, alias = model._meta, router.db_for_write(model)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            # The sequence looked up once (a call per row cost six times the nextvals).
+            "SELECT nextval(s.seq) FROM generate_series(1, %s), "
+            "(SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq OFFSET 0) AS s",
+            [count, meta.db_table, meta.pk.column],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def insert_rows(model, names, rows, with_ids=False):
@@ -138,15 +173,13 @@ def _write(alias, model, fields, rows, with_ids):
         return WRITERS[connection.vendor](connection, model._meta, fields, rows, with_ids)
 
 
-def _column_values(field, objs, connection):
-    """A column's values for these objects, ready for the driver."""
+def _values(field, objs):
+    """A column's values for these objects (not yet prepared for the driver)."""
     if field.is_relation:  # a foreign key: the id, from the object when it was saved since
-        values = [_related_id(field, obj) for obj in objs]
-    elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs]
-    else:
-        values = [getattr(obj, field.attname) for obj in objs]
-    return _prepared(field, values, connection)
+        return [_related_id(field, obj) for obj in objs]
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return [field.pre_save(obj, True) for obj in objs]
+    return [getattr(obj, field.attname) for obj in objs]
 
 
 def _prepared(field, values, connection):
@@ -193,18 +226,11 @@ def _related_id(field, obj):
 def _copy(connection, meta, fields, rows, with_ids):
     names = [connection.ops.quote_name(f.column) for f in fields]
     table = connection.ops.quote_name(meta.db_table)
-    ids = None
+    ids = draw_ids(meta.model, len(rows)) if with_ids else None
+    if with_ids:
+        names.insert(0, connection.ops.quote_name(meta.pk.column))
+        rows = ((pk, *row) for pk, row in zip(ids, rows, strict=True))
     with connection.cursor() as cursor:
-        if with_ids:
-            cursor.execute(
-                # The sequence looked up once (a call per row cost six times the nextvals).
-                "SELECT nextval(s.seq) FROM generate_series(1, %s), "
-                "(SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq OFFSET 0) AS s",
-                [len(rows), meta.db_table, meta.pk.column],
-            )
-            ids = [pk for (pk,) in cursor.fetchall()]
-            names.insert(0, connection.ops.quote_name(meta.pk.column))
-            rows = ((pk, *row) for pk, row in zip(ids, rows, strict=True))
         _copy_rows(cursor, f"COPY {table} ({', '.join(names)}) FROM STDIN", rows)
     return ids
 
@@ -232,3 +258,58 @@ def _executemany(connection, meta, fields, rows, with_ids):
 
 
 WRITERS = {"postgresql": _copy, "sqlite": _executemany}
+
+
+class Behind:
+    """Writes run by a thread of their own, with its own connection, one after another,
+    while the caller goes on: the caller is at most one write ahead. A write's error is
+    raised in the caller by the next run() or wait().
+
+    What the database does with a chunk of a library import (the COPYs parsed and indexed,
+    the foreign keys checked at the commit) kept the scan waiting for a fifth of its time;
+    written behind, it is done while the scan matches the next chunk. Only where rows can
+    get their ids before they are written (draws_ids) and the caller is in no transaction
+    of its own, whose rows the writer's connection could not see (usable()). The writer's
+    queries are added to the caller connection's log when it keeps one (a query count sees
+    them: tests, benchmarks).
+    """
+
+    def __init__(self, alias=DEFAULT_DB_ALIAS):
+        self.alias = alias
+        self._caller = connections[alias]
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="bulk-writer")
+        self._pending = None
+
+    @staticmethod
+    def usable(model):
+        alias = router.db_for_write(model)
+        return draws_ids(model) and not connections[alias].in_atomic_block
+
+    def run(self, write, *args, **kwargs):
+        """write(*args, **kwargs) in the writer's thread, in a transaction, after the last."""
+        self.wait()
+        self._pending = self._thread.submit(self._write, write, args, kwargs)
+
+    def wait(self):
+        """Until what was given is written; its error, if it failed, raised here."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self):
+        """Wait for the last write, then end the thread and its connection."""
+        try:
+            self.wait()
+        finally:
+            self._thread.submit(lambda: connections[self.alias].close()).result()
+            self._thread.shutdown(wait=True)
+
+    def _write(self, write, args, kwargs):
+        own = connections[self.alias]
+        own.force_debug_cursor = self._caller.force_debug_cursor
+        try:
+            with transaction.atomic(using=self.alias):
+                write(*args, **kwargs)
+        finally:
+            self._caller.queries_log.extend(own.queries_log)
+            own.queries_log.clear()

@@ -12,10 +12,9 @@ import logging
 import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from itertools import repeat
 
 from catalog import matching
 from catalog.matching import titles
@@ -241,22 +240,14 @@ class Readers:
     def read(self, folders, source, unreadable):
         """read_book of each folder, in order (a generator; close it to stop early). What
         cannot be read goes to `unreadable` in the same order as when read here."""
-        self.expect(len(folders))
-        chunks = [folders[at : at + READ_CHUNK] for at in range(0, len(folders), READ_CHUNK)]
-        done = 0  # chunks given to the caller
-        if self.pool is not None and len(folders) >= PARALLEL_FROM:
-            try:
-                for found, bad, anatomies in self.pool.map(_read_chunk, chunks, repeat(source)):
-                    unreadable.extend(bad)
-                    titles.remember(anatomies)
-                    done += 1
-                    yield from found
-            except BrokenProcessPool as error:  # a reader killed (out of memory?)
-                log.warning("Reading the rest of the library in this process: %s", error)
-                self._stop(None)
-        for chunk in chunks[done:]:
-            for folder in chunk:
-                yield read_book(folder, source, unreadable)
+        reading = self.reading(source, unreadable)
+        for folder in folders:
+            reading.add(folder)
+        yield from reading.books()
+
+    def reading(self, source, unreadable):
+        """A Reading of folders found one by one (a root being walked)."""
+        return Reading(self, source, unreadable)
 
     def close(self):
         """Stop the reading processes (what they were given and have not begun is dropped)."""
@@ -267,6 +258,60 @@ class Readers:
         self.pool, self.processes = None, 0  # from now on, read here
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Reading:
+    """Folders to read, given to the reading processes a chunk at a time as they are found
+    (add()) once there are enough to start them: they read while the walk goes on (the
+    walk of 10,000 books took 0.3-1 s, with a CPU idle); their books come back in the same
+    order (books()). Fewer than PARALLEL_FROM are read in the scan's own process."""
+
+    def __init__(self, readers, source, unreadable):
+        self.readers, self.source, self.unreadable = readers, source, unreadable
+        self.count = 0
+        self.waiting = []  # found, not yet given to a reader
+        self.given = []  # [(chunk of folders, its future)], in order
+
+    def add(self, folder):
+        self.count += 1
+        self.waiting.append(folder)
+        self.readers.expect(self.count)
+        if len(self.waiting) >= READ_CHUNK:
+            self._give()
+
+    def books(self):
+        """read_book of each folder added, in order (a generator; close it to stop early)."""
+        self._give()
+        given, self.given = self.given, []
+        try:
+            for at, (chunk, future) in enumerate(given):
+                try:
+                    found, bad, anatomies = future.result()
+                except BrokenProcessPool as error:  # a reader killed (out of memory?)
+                    log.warning("Reading the rest of the library in this process: %s", error)
+                    self.readers.close()
+                    for chunk, _ in given[at:]:
+                        yield from (read_book(f, self.source, self.unreadable) for f in chunk)
+                    break
+                self.unreadable.extend(bad)
+                titles.remember(anatomies)
+                yield from found
+            for folder in self.waiting:
+                yield read_book(folder, self.source, self.unreadable)
+        finally:
+            for _, future in given:
+                future.cancel()  # stopped early: what no reader has begun is dropped
+
+    def _give(self):
+        """The folders waiting to a reader (when the readers are there), READ_CHUNK each."""
+        while self.waiting and self.readers.pool is not None:
+            chunk, self.waiting = self.waiting[:READ_CHUNK], self.waiting[READ_CHUNK:]
+            try:
+                future = self.readers.pool.submit(_read_chunk, chunk, self.source)
+            except BrokenProcessPool:  # reported when its chunks are read back
+                future = Future()
+                future.set_exception(BrokenProcessPool("the reading processes stopped"))
+            self.given.append((chunk, future))
 
 
 def _ready():

@@ -8,10 +8,11 @@ agree, or two books it could be) waits in the review list. Fields the catalog al
 and fields staff locked, are never overwritten.
 """
 
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 
 from catalog import bulk, matching
@@ -83,6 +84,7 @@ class Shelf:
         self._seen_again = {}  # location pk -> the values read now (_own's values)
         self._changed_books = {}  # the fields changed -> {book pk: book}
         self._seen_at = None  # when take_all's books were seen (one time for a chunk)
+        self._behind = None  # the writer of flush()'s rows, within writing_behind()
 
     # Loaded when a found book first needs them: an unchanged rescan never does.
     @cached_property
@@ -162,8 +164,10 @@ class Shelf:
             books = Book.objects.only(*BOOK_FIELDS).filter(pk__in=wanted)
             self.books.update((book.pk, book) for book in books)
         self._seen_at = timezone.now()  # the chunk's copies, as their rows, share their dates
+        # One transaction for the chunk: this one, or the writer's (a review is then its
+        # own, written once the rows it refers to are).
         try:
-            with transaction.atomic():
+            with transaction.atomic() if self._behind is None else nullcontext():
                 outcomes = [self.take(found) for found in found_books]
                 self.flush()
         finally:
@@ -267,44 +271,54 @@ class Shelf:
 
     def flush(self):
         """Write what was taken since the last flush, a query per table: new authors,
-        series and books, then the locations and the author links that refer to them."""
-        if "names" in self.__dict__:  # loaded: names were asked for (not on a rescan)
-            bulk.insert(self.names.unwritten_authors)
-            bulk.insert(self.names.unwritten_series)
-            self.names.unwritten_authors, self.names.unwritten_series = [], []
-        bulk.insert(self._new_books)
-        self._write_new_locations()
-        links = ((book.pk, author.pk) for book, author in self._new_links)
-        bulk.insert_rows(Book.authors.through, ("book_id", "author_id"), links)
-        for book in self._new_books:
-            self.books[book.pk] = book
+        series and books, the copies and the author links that refer to them, then the
+        copies read again and the books they changed. Written now, in this transaction, or
+        by the writer behind (writing_behind()): the new rows' ids are then drawn first,
+        here, and the rows handed over whole."""
+        names = self.__dict__.get("names")  # loaded: names were asked for (not on a rescan)
+        batch = _Batch(
+            names.unwritten_authors if names else [],
+            names.unwritten_series if names else [],
+            self._new_books,
+            list(self._new_locations.values()),
+            self._new_links,
+            self._seen_again,
+            self._changed_books,
+        )
+        if names:
+            names.unwritten_authors, names.unwritten_series = [], []
         self._new_books, self._new_locations, self._new_links = [], {}, []
-        # Copies read again and books they changed: an UPDATE each (bulk.update_rows), one
-        # per set of fields changed.
-        if self._seen_again:  # every values dict has _own's fields, in its order
-            names = tuple(next(iter(self._seen_again.values())))
-            seen = ((pk, *values.values()) for pk, values in self._seen_again.items())
-            bulk.update_rows(BookLocation, names, seen)
-        for names, books in self._changed_books.items():
-            columns = [Book._meta.get_field(name).attname for name in names]
-            rows = ((pk, *(getattr(book, c) for c in columns)) for pk, book in books.items())
-            bulk.update_rows(Book, names, rows)
         self._seen_again, self._changed_books = {}, {}
+        if self._behind is None:
+            _write(batch.writes())  # step by step: on SQLite, ids come as rows are inserted
+        else:
+            batch.draw_ids()
+            self._behind.run(_write, list(batch.writes()))
+            for model, objs in batch.instances():
+                _saved(objs, model)
+        for location, _ in batch.locations:
+            location.book_id = location.book.pk
+        self.books.update((book.pk, book) for book in batch.books)
 
-    def _write_new_locations(self):
-        """The copies taken since the last flush, with their ids (their books are written)."""
-        new = list(self._new_locations.values())
-        if not new:
+    @contextmanager
+    def writing_behind(self):
+        """Within: flush() hands its rows to a writer thread (bulk.Behind) and goes on,
+        where that can be (PostgreSQL, and no transaction of the caller's around). What
+        reads or writes rows a flush may have handed over waits for it first (_written)."""
+        if self._behind is not None or not bulk.Behind.usable(Book):
+            yield
             return
-        names = ("book", "source", "path", "status_before", "first_seen", *new[0][1])
-        rows = (
-            (loc.book.pk, loc.source, loc.path, loc.status_before, values["last_seen"],
-             *values.values())
-            for loc, values in new
-        )  # fmt: skip
-        ids = bulk.insert_rows(BookLocation, names, rows, with_ids=True)
-        for (location, _), pk in zip(new, ids, strict=True):
-            location.pk, location.book_id = pk, location.book.pk
+        self._behind = bulk.Behind()
+        try:
+            yield
+        finally:
+            behind, self._behind = self._behind, None
+            behind.close()
+
+    def _written(self):
+        """Every row handed to the writer behind is written (its error raised here)."""
+        if self._behind is not None:
+            self._behind.wait()
 
     def _book_changes(self, book, found):
         changes = {} if book.status == Book.OWNED else {"status": Book.OWNED}
@@ -326,6 +340,7 @@ class Shelf:
 
     def _review(self, found, weak):
         self.flush()  # a candidate may be a book taken in this chunk
+        self._written()
         ShelfReview.objects.update_or_create(
             source=found.source,
             path=found.path,
@@ -344,6 +359,7 @@ class Shelf:
     def mark_missing(self, locations):
         """These copies are gone: each book left without a present copy is no longer owned
         (back to the status it had before the library made it owned). Never deleted."""
+        self._written()
         now = timezone.now()
         ids = [location.pk for location in locations]
         BookLocation.objects.filter(pk__in=ids).update(missing_since=now)
@@ -366,6 +382,82 @@ class Shelf:
                 status=earlier.get(book_id, Book.DISCOVERED)
             )
         return len(gone)
+
+
+@dataclass
+class _Batch:
+    """What one flush writes."""
+
+    authors: list
+    series: list
+    books: list
+    locations: list  # [(Known, the values _own read)]
+    links: list  # [(book, author)]
+    seen: dict  # location pk -> the values read again
+    changed: dict  # the fields changed -> {book pk: book}
+
+    def draw_ids(self):
+        """The new rows' ids, now: every row of the batch can then be made before any is
+        written (bulk.draw_ids)."""
+        locations = [location for location, _ in self.locations]
+        for model, objs in (*self.instances(), (BookLocation, locations)):
+            for obj, pk in zip(objs, bulk.draw_ids(model, len(objs)), strict=True):
+                obj.pk = pk
+
+    def instances(self):
+        """(model, its new instances) of the batch."""
+        return (Author, self.authors), (Series, self.series), (Book, self.books)
+
+    def writes(self):
+        """The batch's writes, in order, each made when asked for (a row may need an id the
+        write before gave): ("insert", model, names, rows, objects to give the ids to) and
+        ("update", model, names, rows)."""
+        for _, objs in self.instances():
+            if objs:
+                yield ("insert", *bulk.rows_of(objs), objs)
+        if self.locations:
+            drawn = self.locations[0][0].pk is not None
+            names = ("book", "source", "path", "status_before", "first_seen")
+            names = (("id",) if drawn else ()) + names + tuple(self.locations[0][1])
+            rows = [
+                (*((loc.pk,) if drawn else ()), loc.book.pk, loc.source, loc.path,
+                 loc.status_before, values["last_seen"], *values.values())
+                for loc, values in self.locations
+            ]  # fmt: skip
+            yield "insert", BookLocation, names, rows, [loc for loc, _ in self.locations]
+        if self.links:
+            rows = [(book.pk, author.pk) for book, author in self.links]
+            yield "insert", Book.authors.through, ("book_id", "author_id"), rows, None
+        if self.seen:  # every values dict has _own's fields, in its order
+            names = tuple(next(iter(self.seen.values())))
+            rows = [(pk, *values.values()) for pk, values in self.seen.items()]
+            yield "update", BookLocation, names, rows
+        for names, books in self.changed.items():
+            columns = [Book._meta.get_field(name).attname for name in names]
+            rows = [(pk, *(getattr(book, c) for c in columns)) for pk, book in books.items()]
+            yield "update", Book, names, rows
+
+
+def _write(writes):
+    """Carry out a batch's writes (in one transaction: the caller's, or Behind's)."""
+    for kind, model, names, rows, *objs in writes:
+        if kind == "update":
+            bulk.update_rows(model, names, rows)
+        elif "id" in names or objs[0] is None:  # ids drawn before, or none wanted
+            bulk.insert_rows(model, names, rows)
+        else:
+            ids = bulk.insert_rows(model, names, rows, with_ids=True)
+            for obj, pk in zip(objs[0], ids, strict=True):
+                obj.pk = pk
+            _saved(objs[0], model)
+
+
+def _saved(objs, model):
+    """Model instances just written (or handed to the writer behind) are no longer new."""
+    if objs and hasattr(objs[0], "_state"):  # a Known is a row, not an instance
+        alias = router.db_for_write(model)
+        for obj in objs:
+            obj._state.adding, obj._state.db = False, alias
 
 
 class PendingNames(NameCache):

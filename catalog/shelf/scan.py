@@ -66,10 +66,11 @@ def scan(roots=(), with_audiobookshelf=False, progress=None, shelf=None):
     summary = Summary()
     with collector_paused(), Readers() as readers:
         shelf = shelf or Shelf()
-        for root in roots:
-            _scan_root(shelf, os.path.normpath(root), summary, progress, readers)
-        if with_audiobookshelf:
-            _scan_audiobookshelf(shelf, summary, progress)
+        with shelf.writing_behind():
+            for root in roots:
+                _scan_root(shelf, os.path.normpath(root), summary, progress, readers)
+            if with_audiobookshelf:
+                _scan_audiobookshelf(shelf, summary, progress)
     return summary
 
 
@@ -90,13 +91,16 @@ def collector_paused():
 
 
 def _scan_root(shelf, root, summary, progress, readers):
-    folders, changed = [], []
+    folders, to_read = [], set()
+    # What changed is read (by other processes when there are many) while the walk goes on
+    # and while this process matches and writes.
+    reading = readers.reading(BookLocation.FOLDER, summary.unreadable)
     try:
         for folder in book_folders(root, summary.unreadable):
             folders.append(folder)
             if not shelf.unchanged(BookLocation.FOLDER, folder.path, folder.fingerprint):
-                changed.append(folder)
-                readers.expect(len(changed))  # started while the walk goes on
+                to_read.add(id(folder))
+                reading.add(folder)
     except RootProblem as problem:
         summary.skipped_roots.append((root, str(problem)))
         return
@@ -107,9 +111,8 @@ def _scan_root(shelf, root, summary, progress, readers):
              "removed (a disk asleep or not mounted?)")
         )  # fmt: skip
         return
-    to_read, seen, taken = {id(folder) for folder in changed}, set(), []
-    # Read ahead (by other processes when there are many) while this one matches and writes.
-    with closing(readers.read(changed, BookLocation.FOLDER, summary.unreadable)) as found_books:
+    seen, taken = set(), []
+    with closing(reading.books()) as found_books:
         for folder in progress(folders, len(folders), root):
             seen.add(folder.path)
             summary.books += 1

@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -128,3 +128,24 @@ def test_values_equal_but_of_another_type_are_written_each_as_itself():
     books = bulk.insert(books)
     # (1 == True in Python: compared as text, which tells them apart)
     assert [repr(Book.objects.get(pk=b.pk).locked_fields) for b in books[2:]] == ["1", "True"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writes_behind_are_done_in_order_and_a_failed_one_is_raised_to_the_caller():
+    if not bulk.Behind.usable(Author):
+        pytest.skip("ids drawn ahead: PostgreSQL only")
+    behind = bulk.Behind()
+    try:
+        behind.run(Author.objects.create, name="First")
+        behind.run(Author.objects.create, name="Second")
+        behind.wait()
+        assert list(Author.objects.order_by("pk").values_list("name", flat=True)) == [
+            "First",
+            "Second",
+        ]
+        behind.run(Book.objects.create, title="Lost", series_id=10**9)  # no such series
+        with pytest.raises(IntegrityError):
+            behind.wait()
+    finally:
+        behind.close()
+    assert not Book.objects.exists()

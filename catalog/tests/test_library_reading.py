@@ -5,6 +5,7 @@ import json
 import multiprocessing
 import os
 from collections import OrderedDict
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -345,15 +346,23 @@ class _NoSemaphores:
 
 
 class _BreaksAfterOneChunk:
+    """A pool whose processes die after reading one chunk."""
+
     def __init__(self, *args, **kwargs):
-        pass
+        self.chunks = 0
 
-    def submit(self, *args):
-        pass
-
-    def map(self, read, chunks, sources):
-        yield read(next(iter(chunks)), next(iter(sources)))
-        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+    def submit(self, read, *args):
+        future = Future()
+        if read is folders_module._ready:
+            future.set_result(None)
+        elif self.chunks == 0:
+            self.chunks += 1
+            future.set_result(read(*args))
+        else:
+            future.set_exception(
+                BrokenProcessPool("A process in the process pool was terminated abruptly")
+            )
+        return future
 
     def shutdown(self, **kwargs):
         pass
@@ -412,3 +421,29 @@ def _counted(walked):
             yield folder
 
     return book_folders
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reading_processes_read_while_the_walk_goes_on(tmp_path, tones, monkeypatch):
+    _library_with_a_bad_file(tmp_path, tones)
+    walked, given_after = [], []
+    monkeypatch.setattr(folders_module, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(folders_module, "READ_CHUNK", 2)
+    monkeypatch.setattr(folders_module, "reading_processes", lambda: 2)
+    monkeypatch.setattr(folders_module, "ProcessPoolExecutor", _noting_chunks(given_after, walked))
+    monkeypatch.setattr(scan_module, "book_folders", _counted(walked))
+
+    summary = scan_module.scan([str(tmp_path)])
+
+    assert given_after == [2, 4, 6]  # a chunk each second folder, not all once walked
+    assert (summary.created, len(summary.unreadable)) == (6, 1)
+
+
+def _noting_chunks(given_after, walked):
+    class Noting(folders_module.ProcessPoolExecutor):
+        def submit(self, work, *args):
+            if work is not folders_module._ready:
+                given_after.append(len(walked))
+            return super().submit(work, *args)
+
+    return Noting
