@@ -51,10 +51,10 @@ AS_IS = {
 
 def new(model, **values):
     """model(**values), an unsaved instance with every other field its default, made by
-    Model.__init__'s positional path: a quarter of the cost of the keyword one (which looks
-    for each field among the keywords and raises a KeyError for each one it does not find):
-    10,000 new books took 0.4 s that way. A foreign key may be given by its object
-    (series=...) or by its id (series_id=...)."""
+    Model.__init__'s positional path, which does not look for each field among the
+    keywords (raising a KeyError for each one it does not find): 18 us a new book against
+    24 us (timeit, the fastest of seven runs of 3,000). A foreign key may be given by its
+    object (series=...) or by its id (series_id=...)."""
     args, related = [], {}
     for field in model._meta.concrete_fields:
         if field.attname in values:
