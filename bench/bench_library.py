@@ -26,14 +26,15 @@ that no flush of it is timed. First import: library_scan (runner.run_task, in th
 process, inside CaptureQueriesContext) on an empty catalog, the fastest of three (each on
 a fresh copy of the empty database, the matcher's caches emptied first, as in a new
 process). Reference: mutagen alone reading the same files' tags and durations in the same
-run, no walk and no database, also the fastest of three (goal: the import within 1.5× of
-it). Unchanged rescan: the same job again with nothing changed, the fastest of three runs.
-Reference: a bare os.scandir walk of the tree listing every entry, the fastest of three
-(goal: within 3×). Then every file's modification time moved on (a retagging or a
-restore) and the job run again, three times, the fastest kept: every book is read again,
-and must cost no more than the first import. Queries per book: the first import of a
-library a tenth of the size gives the reference; the same count per book at both sizes
-means no query grows with the library.
+run, no walk and no database, also the fastest of three, each run just before an import
+(the machine is shared: its slower moments weigh on both alike; goal: the import within
+1.5× of it). Unchanged rescan: the same job again with nothing changed, the fastest of
+three runs. Reference: a bare os.scandir walk of the tree listing every entry, the fastest
+of three, each just before a rescan (goal: within 3×). Then every file's modification
+time moved on (a retagging or a restore) and the job run again, three times, the fastest
+kept: every book is read again, and must cost no more than the first import. Queries per
+book: the first import of a library a tenth of the size gives the reference; the same
+count per book at both sizes means no query grows with the library.
 """
 
 
@@ -44,12 +45,14 @@ def run(ctx):
     full_tree, files = _library(ctx.workdir, "library", count, tones)
     tenth_tree, _ = _library(ctx.workdir, "library_tenth", count // 10, tones)
     os.sync()  # the files just written are on disk: no flush competes with what is timed
-    reference = min(_mutagen_alone(files) for _ in range(REPEATS))
+    references, walks = [], []
     first, rescan, retagged, database = _import_twice(
-        ctx, "library", full_tree, count, files, imports=REPEATS
-    )
+        ctx, "library", full_tree, count, files, imports=REPEATS,
+        before_each=lambda: references.append(_mutagen_alone(files)),
+        before_each_rescan=lambda: walks.append(_bare_walk(full_tree)),
+    )  # fmt: skip
+    reference, walk = min(references), min(walks)
     tenth, _, _, tenth_db = _import_twice(ctx, "library_tenth", tenth_tree, count // 10)
-    walk = min(_bare_walk(full_tree) for _ in range(REPEATS))
     section.detail(
         f"{count:,} books: first import {first.wall_seconds:.2f} s wall "
         f"({first.cpu_seconds:.2f} s CPU, {len(first.queries):,} queries); unchanged rescan "
@@ -178,9 +181,13 @@ def _bare_walk(root):
     return time.perf_counter() - started
 
 
-def _import_twice(ctx, label, tree, count, touch=(), imports=1):
+def _import_twice(
+    ctx, label, tree, count, touch=(), imports=1, before_each=None, before_each_rescan=None
+):
     """(first import cost (the fastest of `imports`), unchanged rescan cost, cost of a
-    rescan after the `touch` files changed (None without), database)."""
+    rescan after the `touch` files changed (None without), database). before_each() runs
+    before each import, before_each_rescan() before each unchanged rescan (their
+    references, measured in turn with them)."""
     from catalog import matching
     from catalog.models import BookLocation, ShelfReview
 
@@ -199,6 +206,8 @@ def _import_twice(ctx, label, tree, count, touch=(), imports=1):
             ctx.server.drop(database)
         database = ctx.server.clone(ctx.main_db, label)
         matching.forget_caches()
+        if before_each:
+            before_each()
         os.sync()
         with override_settings(**settings), using(database):
             costs.append(run_job("library_scan", ctx.log_path(label)))
@@ -208,7 +217,11 @@ def _import_twice(ctx, label, tree, count, touch=(), imports=1):
     # (right after the import, the kernel writing them back made a rescan 30% slower).
     os.sync()
     with override_settings(**settings), using(database):
-        rescans = [run_job("library_scan", ctx.log_path(label)) for _ in range(REPEATS)]
+        rescans = []
+        for _ in range(REPEATS):
+            if before_each_rescan:
+                before_each_rescan()
+            rescans.append(run_job("library_scan", ctx.log_path(label)))
         retagged = []
         for attempt in range(REPEATS if touch else 0):
             # Every file rewritten (a retagging, a restore): every book read again.
