@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from catalog import bulk
 from catalog.models import Author, Book, BookLocation, Series
+from scheduling.tests.real_services import postgres_only
 
 pytestmark = pytest.mark.django_db
 COMPARED = [f.attname for f in Book._meta.concrete_fields if f.attname != "id"]
@@ -130,10 +131,10 @@ def test_values_equal_but_of_another_type_are_written_each_as_itself():
     assert [repr(Book.objects.get(pk=b.pk).locked_fields) for b in books[2:]] == ["1", "True"]
 
 
+@postgres_only("rows written behind need ids drawn ahead, from a sequence")
 @pytest.mark.django_db(transaction=True)
 def test_writes_behind_are_done_in_order_and_a_failed_one_is_raised_to_the_caller():
-    if not bulk.Behind.usable(Author):
-        pytest.skip("ids drawn ahead: PostgreSQL only")
+    assert bulk.Behind.usable(Author)
     behind = bulk.Behind()
     try:
         behind.run(Author.objects.create, name="First")
