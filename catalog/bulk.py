@@ -79,12 +79,19 @@ def insert(objs):
     if not objs:
         return objs
     model, names, rows = rows_of(objs)
-    ids = insert_rows(model, names, rows, with_ids=objs[0].pk is None)
-    alias = router.db_for_write(model)
-    for obj, pk in zip(objs, ids or [obj.pk for obj in objs], strict=True):
-        obj.pk = pk
-        obj._state.adding, obj._state.db = False, alias
+    written(objs, insert_rows(model, names, rows, with_ids=objs[0].pk is None))
     return objs
+
+
+def written(objs, ids=None):
+    """New rows just written (or handed to a Behind): each gets its id when `ids` gives
+    them, and model instances are no longer new (a row of plain values has no state)."""
+    for obj, pk in zip(objs, ids, strict=True) if ids else ():
+        obj.pk = pk
+    if objs and hasattr(objs[0], "_state"):
+        alias = router.db_for_write(type(objs[0]))
+        for obj in objs:
+            obj._state.adding, obj._state.db = False, alias
 
 
 def rows_of(objs):

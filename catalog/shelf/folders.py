@@ -190,7 +190,10 @@ def read_books(folders, source, unreadable, processes=None):
     """read_book of each folder, in order (a generator; close it to stop early), by
     reading processes of its own when there are many (see Readers)."""
     with Readers(processes) as readers:
-        yield from readers.read(folders, source, unreadable)
+        reading = readers.reading(source, unreadable)
+        for folder in folders:
+            reading.add(folder)
+        yield from reading.books()
 
 
 class Readers:
@@ -237,14 +240,6 @@ class Readers:
             log.warning("Reading the library in this process only: no process pool (%s).", error)
             self._stop(self.pool)
 
-    def read(self, folders, source, unreadable):
-        """read_book of each folder, in order (a generator; close it to stop early). What
-        cannot be read goes to `unreadable` in the same order as when read here."""
-        reading = self.reading(source, unreadable)
-        for folder in folders:
-            reading.add(folder)
-        yield from reading.books()
-
     def reading(self, source, unreadable):
         """A Reading of folders found one by one (a root being walked)."""
         return Reading(self, source, unreadable)
@@ -284,14 +279,14 @@ class Reading:
         self._give()
         given, self.given = self.given, []
         try:
-            for at, (chunk, future) in enumerate(given):
+            for at, (_, future) in enumerate(given):
                 try:
                     found, bad, anatomies = future.result()
                 except BrokenProcessPool as error:  # a reader killed (out of memory?)
                     log.warning("Reading the rest of the library in this process: %s", error)
                     self.readers.close()
-                    for chunk, _ in given[at:]:
-                        yield from (read_book(f, self.source, self.unreadable) for f in chunk)
+                    for rest, _ in given[at:]:
+                        yield from (read_book(f, self.source, self.unreadable) for f in rest)
                     break
                 self.unreadable.extend(bad)
                 titles.remember(anatomies)

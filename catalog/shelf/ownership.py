@@ -12,7 +12,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db import router, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from catalog import bulk, matching
@@ -294,8 +294,8 @@ class Shelf:
         else:
             batch.draw_ids()
             self._behind.run(_write, list(batch.writes()))
-            for model, objs in batch.instances():
-                _saved(objs, model)
+            for _, objs in batch.instances():
+                bulk.written(objs)
         for location, _ in batch.locations:
             location.book_id = location.book.pk
         self.books.update((book.pk, book) for book in batch.books)
@@ -446,18 +446,7 @@ def _write(writes):
         elif "id" in names or objs[0] is None:  # ids drawn before, or none wanted
             bulk.insert_rows(model, names, rows)
         else:
-            ids = bulk.insert_rows(model, names, rows, with_ids=True)
-            for obj, pk in zip(objs[0], ids, strict=True):
-                obj.pk = pk
-            _saved(objs[0], model)
-
-
-def _saved(objs, model):
-    """Model instances just written (or handed to the writer behind) are no longer new."""
-    if objs and hasattr(objs[0], "_state"):  # a Known is a row, not an instance
-        alias = router.db_for_write(model)
-        for obj in objs:
-            obj._state.adding, obj._state.db = False, alias
+            bulk.written(objs[0], bulk.insert_rows(model, names, rows, with_ids=True))
 
 
 class PendingNames(NameCache):
