@@ -130,6 +130,18 @@ def draw_ids(model, count):
         return [pk for (pk,) in cursor.fetchall()]
 
 
+def read_rows(queryset):
+    """The rows of a values_list() queryset as the driver returns them: Django's SQL,
+    without its per-row iteration (half the time of reading the shelf's 10,000 copies).
+    For plain columns only: no converter of a field is applied (a SQLite boolean is 0/1, a
+    date its text)."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def insert_rows(model, names, rows, with_ids=False):
     """Write new rows of a model given as tuples of these fields' values (a foreign key's:
     the id). -> their ids, in order, when asked (else None: the links of a many-to-many

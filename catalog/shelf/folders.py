@@ -30,6 +30,7 @@ PARALLEL_FROM = 400  # changed folders: fewer are read in the scan's own process
 # Folders that hold no book of their own: hidden or system ones (".", "@eaDir", "#recycle",
 # "$RECYCLE.BIN") and a book's extras.
 SKIPPED_FOLDERS = {"sample", "samples", "extra", "extras", "cover", "covers", "lost+found"}
+SKIPPED_LONGEST = max(map(len, SKIPPED_FOLDERS))
 
 
 @dataclass
@@ -101,7 +102,9 @@ def _split(folder, unreadable):
                 continue
             try:
                 if entry.is_dir():
-                    if name[0] not in ".@#$" and name.lower() not in SKIPPED_FOLDERS:
+                    if name[0] not in ".@#$" and (
+                        len(name) > SKIPPED_LONGEST or name.lower() not in SKIPPED_FOLDERS
+                    ):
                         folders.append((entry.path, name))
                     continue
                 if name[0] == ".":  # .DS_Store, ._AppleDouble, partial downloads
@@ -124,8 +127,10 @@ def _split(folder, unreadable):
                 unreadable.append(Unreadable(entry.path, "an empty (zero-byte) audio file"))
                 continue
             audio.append((entry.path, stat.st_size, stat.st_mtime_ns))
-    audio.sort()
-    folders.sort()
+    if len(audio) > 1:
+        audio.sort()
+    if len(folders) > 1:
+        folders.sort()
     return audio, sidecars, folders
 
 
@@ -138,20 +143,14 @@ def _sidecar(found, name, path):
 
 def _book(path, root, parts, audio, sidecars):
     signed = [audio]
-    for sidecar in sorted(sidecars.values()):
+    for sidecar in sorted(sidecars.values()) if sidecars else ():
         try:
             stat = os.stat(sidecar)
             signed.append((sidecar, stat.st_size, stat.st_mtime_ns))
         except OSError:
             pass  # gone since the listing: the signature changes anyway
-    return BookFolder(
-        path=path,
-        root=root,
-        parts=parts,
-        audio=audio,
-        sidecars=sidecars,
-        fingerprint=hashlib.blake2b(repr(signed).encode(), digest_size=16).hexdigest(),
-    )
+    fingerprint = hashlib.blake2b(repr(signed).encode(), digest_size=16).hexdigest()
+    return BookFolder(path, root, parts, audio, sidecars, fingerprint)  # by position: 10,000 a scan
 
 
 def _is_text(name):

@@ -11,8 +11,10 @@ and fields staff locked, are never overwritten.
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import starmap
 
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from catalog import bulk, matching
@@ -31,7 +33,7 @@ BOOK_FIELDS = (
 
 
 LOCATION_FIELDS = (
-    "id", "book_id", "source", "path", "library_root", "fingerprint", "missing_since",
+    "id", "book_id", "source", "path", "library_root", "fingerprint", "missing",
     "status_before",
 )  # fmt: skip
 
@@ -47,13 +49,9 @@ class Known:
     path: str
     library_root: str
     fingerprint: str
-    missing_since: object
+    missing: bool  # missing_since is set (a 0/1 on SQLite)
     status_before: str
     book: object = None  # a new one's book (which may be new too: no id yet)
-
-    @classmethod
-    def _make_from(cls, row):
-        return cls(*row)
 
 
 class Sure:
@@ -74,9 +72,11 @@ class Shelf:
         self.catalog = catalog
         self.books = {}
         self.locations = {}
-        known = BookLocation.objects.values_list(*LOCATION_FIELDS) if catalog else []
-        for location in map(Known._make_from, known):
-            self.locations.setdefault(location.path, []).append(location)
+        if catalog:
+            missing = ExpressionWrapper(Q(missing_since__isnull=False), BooleanField())
+            known = BookLocation.objects.annotate(missing=missing).values_list(*LOCATION_FIELDS)
+            for location in starmap(Known, bulk.read_rows(known.order_by())):
+                self.locations.setdefault(location.path, []).append(location)
         self.reviews = {(r.source, r.path): r for r in ShelfReview.objects.all()} if catalog else {}
         # Taken but not yet written: flush() writes them in bulk (a query per table).
         # (new locations: {id(Known): (Known, the values _own read)}; links: (book, author))
@@ -104,18 +104,23 @@ class Shelf:
         """True when this copy was read before with this signature (nothing to do)."""
         location = self.location(source, path)
         if location is not None:
-            return location.fingerprint == fingerprint and location.missing_since is None
+            return location.fingerprint == fingerprint and not location.missing
         review = self.reviews.get((source, path))
         return review is not None and review.fingerprint == fingerprint
 
     def location(self, source, path):
         """The location this source keeps at this path; for a folder, the location the
         download importer wrote there (the same folder: the same copy)."""
-        here = self.locations.get(path, [])
-        mine = [x for x in here if x.source == source]
-        if not mine and source == BookLocation.FOLDER:
-            mine = [x for x in here if x.source == BookLocation.IMPORT]
-        return mine[0] if mine else None
+        here = self.locations.get(path)
+        if here:  # one, as a rule: checked for each of a rescan's 10,000 folders
+            for location in here:
+                if location.source == source:
+                    return location
+            if source == BookLocation.FOLDER:
+                for location in here:
+                    if location.source == BookLocation.IMPORT:
+                        return location
+        return None
 
     # --- taking a found book ---------------------------------------------------------------
 
@@ -251,7 +256,7 @@ class Shelf:
             status_before = "" if book.status == Book.OWNED else book.status
             location = Known(
                 None, book.pk, found.source, found.path, values["library_root"],
-                found.fingerprint, None, status_before, book,
+                found.fingerprint, False, status_before, book,
             )  # fmt: skip
             self._new_locations[id(location)] = (location, values)  # written by flush()
             self.locations.setdefault(found.path, []).append(location)
@@ -260,7 +265,7 @@ class Shelf:
             location.library_root, location.fingerprint = values["library_root"], found.fingerprint
         else:  # written by flush(), with the others read again
             self._seen_again[location.pk] = values
-            location.fingerprint, location.missing_since = found.fingerprint, None
+            location.fingerprint, location.missing = found.fingerprint, False
         if self.reviews.pop((found.source, found.path), None) is not None:
             ShelfReview.objects.filter(source=found.source, path=found.path).delete()
         changes = self._book_changes(book, found)
@@ -364,7 +369,7 @@ class Shelf:
         ids = [location.pk for location in locations]
         BookLocation.objects.filter(pk__in=ids).update(missing_since=now)
         for location in locations:
-            location.missing_since = now
+            location.missing = True
         book_ids = {location.book_id for location in locations}
         still_here = set(
             BookLocation.objects.filter(book_id__in=book_ids, missing_since__isnull=True)

@@ -104,7 +104,7 @@ def _scan_root(shelf, root, summary, progress, readers):
     except RootProblem as problem:
         summary.skipped_roots.append((root, str(problem)))
         return
-    known = [loc for loc in _located_under(shelf, root) if loc.missing_since is None]
+    known = [loc for loc in _located_under(shelf, root) if not loc.missing]
     if not folders and known:
         summary.skipped_roots.append(
             (root, f"{root} holds no books now but {len(known)} were there: not read as "
@@ -167,7 +167,7 @@ def _scan_audiobookshelf(shelf, summary, progress):
             for loc in locations
             if loc.source == BookLocation.AUDIOBOOKSHELF
             and loc.library_root == library_id
-            and loc.missing_since is None
+            and not loc.missing
         ]
         if not items and known:
             summary.skipped_roots.append(

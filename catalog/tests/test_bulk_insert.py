@@ -150,3 +150,9 @@ def test_writes_behind_are_done_in_order_and_a_failed_one_is_raised_to_the_calle
     finally:
         behind.close()
     assert not Book.objects.exists()
+
+
+def test_rows_read_raw_are_those_values_list_gives_in_its_order():
+    Book.objects.bulk_create([new_book(n, runtime_minutes=n * 10) for n in (3, 1, 2)])
+    query = Book.objects.order_by("-title").values_list("title", "runtime_minutes")
+    assert bulk.read_rows(query) == list(query) == [("Book 3", 30), ("Book 2", 20), ("Book 1", 10)]
