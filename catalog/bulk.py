@@ -1,9 +1,11 @@
 """Writing many rows at once: QuerySet.bulk_create's (and a bulk update's) outcome at a
-fraction of its cost, for the library scan.
+fraction of its cost, for the library scan, the metadata refresh and the download monitor.
 
 bulk_create prepares every value of every row through its field's methods and, on
 PostgreSQL, sends each column as an array that psycopg builds in Python; django-fast-update
-sends one VALUES list of bound parameters that psycopg adapts one by one, in Python too. A
+(used before for the updates) sends one VALUES list of bound parameters that psycopg adapts
+and, as a client-side query, splits at its placeholders, in Python too (a fifth of the
+metadata refresh's own thread went there). A
 first import of 10,000 books spent about 2 s writing its books, copies and author links
 that way, and a rescan of 10,000 retagged books 1.3 s updating them (bench/run.py --only
 library). Here only the values of columns that need it are prepared by their field (dates,
@@ -175,6 +177,18 @@ def insert_rows(model, names, rows, with_ids=False):
     alias = router.db_for_write(model)
     fields = [model._meta.get_field(name) for name in names]
     return _write(alias, model, fields, _prepared_rows(fields, rows, alias), with_ids)
+
+
+def update(objs, names):
+    """Save these fields (by name; a foreign key's: its id) of existing instances of one
+    model, in a few queries whatever their number (update_rows)."""
+    objs = list(objs)
+    if not objs:
+        return
+    meta = type(objs[0])._meta
+    columns = [meta.get_field(name).attname for name in names]
+    rows = [(obj.pk, *(getattr(obj, column) for column in columns)) for obj in objs]
+    update_rows(type(objs[0]), names, rows)
 
 
 def update_rows(model, names, rows):

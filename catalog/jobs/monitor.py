@@ -21,9 +21,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from fast_update.fast import fast_update
 
-from catalog import importer
+from catalog import bulk, importer
 from catalog.clients.audiobookshelf import AudiobookshelfClient
 from catalog.clients.http import AccessRefused, ServiceError, ServiceUnavailable
 from catalog.clients.qbittorrent import TorrentClient
@@ -226,9 +225,9 @@ class MonitorPass:
     # --- after the downloads -------------------------------------------------------------
 
     def save_figures(self):
-        # UPDATE ... FROM (VALUES ...): one statement for every download whose figures changed.
+        # A few statements for every download whose figures changed (bulk.update_rows).
         if self.changed:
-            fast_update(Download.objects.all(), list(self.changed.values()), FIGURES, None)
+            bulk.update(self.changed.values(), FIGURES)
         self.changed = {}
 
     def remove_failed(self, downloads):

@@ -156,3 +156,16 @@ def test_rows_read_raw_are_those_values_list_gives_in_its_order():
     Book.objects.bulk_create([new_book(n, runtime_minutes=n * 10) for n in (3, 1, 2)])
     query = Book.objects.order_by("-title").values_list("title", "runtime_minutes")
     assert bulk.read_rows(query) == list(query) == [("Book 3", 30), ("Book 2", 20), ("Book 1", 10)]
+
+
+def test_instances_updated_save_the_fields_named_and_nothing_else():
+    saga = Series.objects.create(name="Saga")
+    book = Book.objects.create(title="Dune", title_normalized="dune", status=Book.OWNED)
+    book.series, book.metadata_sources, book.narrators = saga, {"title": "audible"}, "Scott Brick"
+    book.subtitle = "changed here, not saved"
+    bulk.update([book], ["series", "metadata_sources", "narrators"])
+    again = Book.objects.get(pk=book.pk)
+    assert (again.series, again.metadata_sources, again.narrators) == (
+        saga, {"title": "audible"}, "Scott Brick",
+    )  # fmt: skip
+    assert again.subtitle == ""
