@@ -4,12 +4,12 @@ fraction of its cost, for the library scan, the metadata refresh and the downloa
 bulk_create prepares every value of every row through its field's methods and, on
 PostgreSQL, sends each column as an array that psycopg builds in Python; django-fast-update
 (used before for the updates) sends one VALUES list of bound parameters that psycopg adapts
-and, as a client-side query, splits at its placeholders, in Python too (a fifth of the
-metadata refresh's own thread went there). A
-first import of 10,000 books spent about 2 s writing its books, copies and author links
-that way, and a rescan of 10,000 retagged books 1.3 s updating them (bench/run.py --only
-library). Here only the values of columns that need it are prepared by their field (dates,
-JSON); text, numbers, booleans and foreign keys go to the driver as they are.
+one by one and, as a client-side query, splits at its placeholders, in Python too. A first
+import of 10,000 books spent about 2 s writing its books, copies and author links that way,
+a rescan of 10,000 retagged books 1.3 s updating them (bench/run.py --only library), and
+the metadata refresh's own thread a fifth of its time in that split (py-spy). Here only
+the values of columns that need it are prepared by their field (dates, JSON); text,
+numbers, booleans and foreign keys go to the driver as they are.
 
 - PostgreSQL: rows by COPY (psycopg, in C); new rows' ids drawn from the table's sequence
   first; an update is one UPDATE from a temporary table the rows were copied into.

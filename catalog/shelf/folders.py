@@ -150,7 +150,7 @@ def _book(path, root, parts, audio, sidecars):
         except OSError:
             pass  # gone since the listing: the signature changes anyway
     fingerprint = hashlib.blake2b(repr(signed).encode(), digest_size=16).hexdigest()
-    return BookFolder(path, root, parts, audio, sidecars, fingerprint)  # by position: 10,000 a scan
+    return BookFolder(path, root, parts, audio, sidecars, fingerprint)  # by position: faster
 
 
 def _is_text(name):
