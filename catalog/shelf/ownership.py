@@ -100,13 +100,20 @@ class Shelf:
 
     # --- what the scan asks ----------------------------------------------------------------
 
-    def unchanged(self, source, path, fingerprint):
-        """True when this copy was read before with this signature (nothing to do)."""
-        location = self.location(source, path)
-        if location is not None:
-            return location.fingerprint == fingerprint and not location.missing
-        review = self.reviews.get((source, path))
-        return review is not None and review.fingerprint == fingerprint
+    def signatures(self, source):
+        """{path: the signature this source's copy there was last read with}: a copy whose
+        signature is the one here is unchanged (nothing to do). A copy marked missing has
+        None (found again, it is read again); a copy waiting for review, the review's.
+        One dictionary for a walk: looking each of 10,000 folders up through location()
+        cost twice as much, in place."""
+        recorded = {path: r.fingerprint for (s, path), r in self.reviews.items() if s == source}
+        for path, here in self.locations.items():
+            if len(here) == 1 and here[0].source == source:
+                location = here[0]  # as a rule
+            elif (location := self.location(source, path)) is None:
+                continue
+            recorded[path] = None if location.missing else location.fingerprint
+        return recorded
 
     def location(self, source, path):
         """The location this source keeps at this path; for a folder, the location the

@@ -95,10 +95,11 @@ def _scan_root(shelf, root, summary, progress, readers):
     # What changed is read (by other processes when there are many) while the walk goes on
     # and while this process matches and writes.
     reading = readers.reading(BookLocation.FOLDER, summary.unreadable)
+    recorded = shelf.signatures(BookLocation.FOLDER).get
     try:
         for folder in book_folders(root, summary.unreadable):
             folders.append(folder)
-            if not shelf.unchanged(BookLocation.FOLDER, folder.path, folder.fingerprint):
+            if recorded(folder.path) != folder.fingerprint:
                 to_read.add(id(folder))
                 reading.add(folder)
     except RootProblem as problem:
@@ -175,14 +176,11 @@ def _scan_audiobookshelf(shelf, summary, progress):
                  f"{len(known)} were there: not read as removed")
             )  # fmt: skip
             continue
+        recorded = shelf.signatures(BookLocation.AUDIOBOOKSHELF)
         changed = [
             item
             for item in items
-            if not shelf.unchanged(
-                BookLocation.AUDIOBOOKSHELF,
-                audiobookshelf.item_path(item),
-                audiobookshelf.fingerprint(item),
-            )
+            if recorded.get(audiobookshelf.item_path(item)) != audiobookshelf.fingerprint(item)
         ]
         full = client.expanded(item["id"] for item in changed)
         summary.books += len(items)
