@@ -183,12 +183,16 @@ def update(objs, names):
     """Save these fields (by name; a foreign key's: its id) of existing instances of one
     model, in a few queries whatever their number (update_rows)."""
     objs = list(objs)
-    if not objs:
-        return
+    if objs:
+        update_rows(type(objs[0]), names, update_rows_of(objs, names))
+
+
+def update_rows_of(objs, names):
+    """[(pk, value, ...)] of these fields of instances of one model, as update_rows takes
+    them (a foreign key's value: its id)."""
     meta = type(objs[0])._meta
     columns = [meta.get_field(name).attname for name in names]
-    rows = [(obj.pk, *(getattr(obj, column) for column in columns)) for obj in objs]
-    update_rows(type(objs[0]), names, rows)
+    return [(obj.pk, *(getattr(obj, column) for column in columns)) for obj in objs]
 
 
 def update_rows(model, names, rows):

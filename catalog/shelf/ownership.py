@@ -445,9 +445,7 @@ class _Batch:
             rows = [(pk, *values.values()) for pk, values in self.seen.items()]
             yield "update", BookLocation, names, rows
         for names, books in self.changed.items():
-            columns = [Book._meta.get_field(name).attname for name in names]
-            rows = [(pk, *(getattr(book, c) for c in columns)) for pk, book in books.items()]
-            yield "update", Book, names, rows
+            yield "update", Book, names, bulk.update_rows_of(list(books.values()), names)
 
 
 def _write(writes):
