@@ -242,6 +242,10 @@ AUDIOBOOKSHELF_TOKEN = env.text("AUDIOBOOKSHELF_TOKEN", "")
 # --- The library scan (issue 12): LIBRARY_PATHS and Audiobookshelf read as owned books ----
 TASK_SCHEDULES["library_scan"] = env.cron("TASK_LIBRARY_SCAN_TIME", "15 * * * *", TIME_ZONE)
 FEATURE_FLAGS["ENABLE_LIBRARY_SCAN"] = env.flag("ENABLE_LIBRARY_SCAN", True)
+# A book folder whose own modification time is unchanged is not listed again, its files only
+# stat'ed; every folder is listed anyway once its listing is this old (0: every scan lists
+# every folder; for file systems that keep folder times badly).
+LIBRARY_FULL_LISTING_HOURS = env.integer("LIBRARY_FULL_LISTING_HOURS", 24, minimum=0)
 # Audiobookshelf library ids to read (empty: every library of books it has).
 AUDIOBOOKSHELF_LIBRARY_IDS = env.words("AUDIOBOOKSHELF_LIBRARY_IDS", "")
 

@@ -45,6 +45,26 @@ class BookLocation(models.Model):
         blank=True,
         help_text="Digest of the audio files' names, sizes and mtimes (unchanged: not re-read).",
     )
+    # The folder's listing as the scan last made it, to be trusted while the folder's own
+    # modification time is the one it had then (catalog/shelf/folders.py, "remembered").
+    folder_mtime_ns = models.BigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The folder's modification time (ns) when it was last listed; null: not "
+        "to be trusted (changed moments before, or not a plain book folder).",
+    )
+    folder_entries = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The audio files and sidecars that listing found, by name, '/' between them.",
+    )
+    listed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When that listing was made (trusted for LIBRARY_FULL_LISTING_HOURS).",
+    )
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     missing_since = models.DateTimeField(

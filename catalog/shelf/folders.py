@@ -5,6 +5,18 @@ root is a single-file book. Nothing here writes to the library.
 
 The walk only lists and stats: a book's signature (names, sizes and mtimes of its files)
 says whether it changed since the last scan, and only then are its files read.
+
+A book folder is not even listed when its listing can be remembered: a folder's own
+modification time changes whenever an entry is added, removed or renamed in it, so while
+it is the time the folder had when it was last listed, its entries are the ones that
+listing found (its files' sizes and times are still read, one stat each: a file retagged in
+place changes those, not the folder's). Only a plain book folder's listing is kept (no
+sub-folder, nothing unreadable, no link other than its audio files and sidecars), and only
+when the folder had not changed for SETTLED_NS before the walk began: a change in the same
+tick of the folder's clock as the listing (FAT keeps two seconds) could not be told apart.
+Some file systems keep folder times badly (mergerfs over branches that each hold the
+folder, NFS caching attributes): the scan lists every folder again once a listing is older
+than LIBRARY_FULL_LISTING_HOURS (0: always).
 """
 
 import hashlib
@@ -12,6 +24,8 @@ import logging
 import multiprocessing
 import os
 import re
+import stat as stat_mode
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -31,6 +45,7 @@ PARALLEL_FROM = 400  # changed folders: fewer are read in the scan's own process
 # "$RECYCLE.BIN") and a book's extras.
 SKIPPED_FOLDERS = {"sample", "samples", "extra", "extras", "cover", "covers", "lost+found"}
 SKIPPED_LONGEST = max(map(len, SKIPPED_FOLDERS))
+SETTLED_NS = 3_000_000_000  # a folder changed less long before the walk: not remembered
 
 
 @dataclass
@@ -41,20 +56,26 @@ class BookFolder:
     audio: list = field(default_factory=list)  # [(path, size, mtime_ns)] sorted by name
     sidecars: dict = field(default_factory=dict)  # "json" / "opf" -> path
     fingerprint: str = ""
+    listing: tuple | None = None  # (folder mtime_ns, entries) to remember, when it can be
 
 
 class RootProblem(Exception):
     """The library root cannot be read: missing, not a folder, or refused."""
 
 
-def book_folders(root, unreadable):
+def book_folders(root, unreadable, remembered=None):
     """The books under `root`, as BookFolders, folder by folder in name order; what cannot
     be read goes to `unreadable`. Raises RootProblem when the root itself cannot be listed.
 
     One os.scandir per folder and a stat per audio file, nothing else: an unchanged library
-    of 10,000 books is listed in a fraction of a second."""
+    of 10,000 books is listed in a fraction of a second. remembered: {book folder: (its
+    mtime_ns, its entries)} as listings of earlier walks gave them (see the module's text):
+    such a folder is stat'ed, not listed, while its time is that one; a folder listed now
+    gives the listing to remember as its BookFolder's `listing`. None: every folder is
+    listed and nothing is to be remembered."""
+    settled = time.time_ns() - SETTLED_NS  # a folder whose time is later is not remembered
     try:
-        audio, _, folders = _split(root, unreadable)
+        audio, _, folders, _ = _split(root, unreadable)
     except FileNotFoundError:
         raise RootProblem(f"{root} does not exist (not mounted?)") from None
     except NotADirectoryError:
@@ -65,12 +86,17 @@ def book_folders(root, unreadable):
         raise RootProblem(f"{root} cannot be read: {error.strerror or error}") from None
     for path, size, mtime in audio:
         name = os.path.splitext(os.path.basename(path))[0]
-        yield _book(path, root, (name,), [(path, size, mtime)], {})
+        yield _book(path, root, (name,), [(path, size, mtime)], {}, None)
     pending = [path for path, _ in reversed(folders)]  # a stack: depth first, in name order
     while pending:
         folder = pending.pop()
+        if remembered is not None and (listing := remembered.get(folder)) is not None:
+            if (as_remembered := _as_remembered(folder, listing)) is not None:
+                yield _book(folder, root, _parts(folder, root), *as_remembered)
+                continue
+        mark = len(unreadable)
         try:
-            audio, sidecars, folders = _split(folder, unreadable)
+            audio, sidecars, folders, plain = _split(folder, unreadable)
         except OSError as error:
             unreadable.append(Unreadable(shown(folder), _why(error)))
             continue
@@ -84,16 +110,63 @@ def book_folders(root, unreadable):
             except OSError as error:
                 unreadable.append(Unreadable(shown(sub), _why(error)))
         if audio:
-            parts = tuple(folder[len(root) :].strip(os.sep).split(os.sep))
-            yield _book(folder, root, parts, audio, sidecars)
+            listing = None
+            if remembered is not None and plain and not folders and len(unreadable) == mark:
+                listing = _listing(folder, audio, sidecars, settled)
+            yield _book(folder, root, _parts(folder, root), audio, sidecars, listing)
         pending += reversed(others)
+
+
+def _parts(folder, root):
+    return tuple(folder[len(root) :].strip(os.sep).split(os.sep))
+
+
+def _listing(folder, audio, sidecars, settled):
+    """(mtime_ns, entries) of a plain book folder just listed, to remember; None when the
+    folder changed too lately to be sure of it. Its time is read after the listing: a
+    change since would be later than `settled` (the walk's start, less SETTLED_NS)."""
+    try:
+        mtime_ns = os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+    if mtime_ns >= settled:
+        return None
+    start = len(folder) + 1
+    names = [path[start:] for path, _, _ in audio]
+    names += [path[start:] for path in sidecars.values()]
+    return mtime_ns, "/".join(names)
+
+
+def _as_remembered(folder, listing):
+    """(audio, sidecars) of a book folder from its remembered listing, each audio file
+    stat'ed: what listing it would give while the folder's mtime is the one remembered.
+    None when anything is not as remembered (the folder is then listed)."""
+    mtime_ns, entries = listing
+    audio, sidecars = [], {}
+    try:
+        if os.stat(folder).st_mtime_ns != mtime_ns:
+            return None
+        for name in entries.split("/"):
+            path = f"{folder}/{name}"
+            lowered = name.lower()
+            if not lowered.endswith(AUDIO_SUFFIXES):
+                _sidecar(sidecars, lowered, path)
+                continue
+            stat = os.stat(path)
+            if not stat.st_size or not stat_mode.S_ISREG(stat.st_mode):
+                return None  # emptied, or now a folder: listed, and said so
+            audio.append((path, stat.st_size, stat.st_mtime_ns))
+    except OSError:  # gone, or refused: listed, and said so
+        return None
+    return audio, sidecars
 
 
 def _split(folder, unreadable):
     """(audio [(path, size, mtime_ns)], sidecars {"json"/"opf": path}, folders [(path,
-    name)]) of a folder's entries, each list in name order; zero-byte audio, broken links
-    and names that are not text go to `unreadable`."""
-    audio, sidecars, folders = [], {}, []
+    name)], plain) of a folder's entries, each list in name order; zero-byte audio, broken
+    links and names that are not text go to `unreadable`. plain: no link among the entries
+    left aside (a link's target may become a folder with no change to this one)."""
+    audio, sidecars, folders, plain = [], {}, [], True
     with os.scandir(folder) as listing:
         for entry in listing:
             name = entry.name
@@ -115,6 +188,8 @@ def _split(folder, unreadable):
                     and SAMPLE.search(name.rpartition(".")[0])
                 ):
                     _sidecar(sidecars, lowered, entry.path)
+                    if entry.is_symlink():
+                        plain = False
                     continue
                 stat = entry.stat()
             except FileNotFoundError:
@@ -131,7 +206,7 @@ def _split(folder, unreadable):
         audio.sort()
     if len(folders) > 1:
         folders.sort()
-    return audio, sidecars, folders
+    return audio, sidecars, folders, plain
 
 
 def _sidecar(found, name, path):
@@ -141,7 +216,7 @@ def _sidecar(found, name, path):
         found["opf"] = path
 
 
-def _book(path, root, parts, audio, sidecars):
+def _book(path, root, parts, audio, sidecars, listing=None):
     signed = [audio]
     for sidecar in sorted(sidecars.values()) if sidecars else ():
         try:
@@ -150,7 +225,7 @@ def _book(path, root, parts, audio, sidecars):
         except OSError:
             pass  # gone since the listing: the signature changes anyway
     fingerprint = hashlib.blake2b(repr(signed).encode(), digest_size=16).hexdigest()
-    return BookFolder(path, root, parts, audio, sidecars, fingerprint)  # by position: faster
+    return BookFolder(path, root, parts, audio, sidecars, fingerprint, listing)  # by position
 
 
 def _is_text(name):
@@ -332,7 +407,7 @@ def read_book(folder, source, unreadable):
     """The FoundBook a BookFolder holds: sidecar first, then the first audio file's tags,
     then the path; runtime the sum of the durations. None when no audio file is readable."""
     found = FoundBook(source=source, path=folder.path, root=folder.root)
-    found.fingerprint = folder.fingerprint
+    found.fingerprint, found.listing = folder.fingerprint, folder.listing
     for kind, reader in (("json", tags.read_metadata_json), ("opf", tags.read_opf)):
         if kind in folder.sidecars:
             try:

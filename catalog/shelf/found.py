@@ -24,6 +24,7 @@ class FoundBook:
     file_count: int = 0
     audio_format: str = ""
     external_id: str = ""
+    listing: tuple | None = None  # a folder's listing to remember (folders.BookFolder)
 
     def fill(self, **values):
         """Set each field that is still empty (the earlier source wins)."""

@@ -10,11 +10,13 @@ and fields staff locked, are never overwritten.
 
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from itertools import starmap
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BigIntegerField, BooleanField, Case, ExpressionWrapper, F, Q, When
 from django.utils import timezone
 
 from catalog import bulk, matching
@@ -34,8 +36,9 @@ BOOK_FIELDS = (
 
 LOCATION_FIELDS = (
     "id", "book_id", "source", "path", "library_root", "fingerprint", "missing",
-    "status_before",
+    "status_before", "trusted_mtime_ns", "folder_entries",
 )  # fmt: skip
+LISTING_FIELDS = ("folder_mtime_ns", "folder_entries", "listed_at")
 
 
 @dataclass(slots=True)
@@ -51,6 +54,8 @@ class Known:
     fingerprint: str
     missing: bool  # missing_since is set (a 0/1 on SQLite)
     status_before: str
+    trusted_mtime_ns: int | None  # its folder's remembered listing, when still trusted
+    folder_entries: str
     book: object = None  # a new one's book (which may be new too: no id yet)
 
 
@@ -74,7 +79,9 @@ class Shelf:
         self.locations = {}
         if catalog:
             missing = ExpressionWrapper(Q(missing_since__isnull=False), BooleanField())
-            known = BookLocation.objects.annotate(missing=missing).values_list(*LOCATION_FIELDS)
+            known = BookLocation.objects.annotate(
+                missing=missing, trusted_mtime_ns=_trusted_mtime()
+            ).values_list(*LOCATION_FIELDS)
             for location in starmap(Known, bulk.read_rows(known.order_by())):
                 self.locations.setdefault(location.path, []).append(location)
         self.reviews = {(r.source, r.path): r for r in ShelfReview.objects.all()} if catalog else {}
@@ -114,6 +121,31 @@ class Shelf:
                 continue
             recorded[path] = None if location.missing else location.fingerprint
         return recorded
+
+    def listings(self):
+        """{folder: (mtime_ns, entries)}: the listings of present library folders that can
+        be remembered (folders.book_folders); None when folder times are not to be trusted
+        (LIBRARY_FULL_LISTING_HOURS is 0)."""
+        if not settings.LIBRARY_FULL_LISTING_HOURS:
+            return None
+        return {
+            path: (location.trusted_mtime_ns, location.folder_entries)
+            for path, here in self.locations.items()
+            for location in here
+            if location.trusted_mtime_ns is not None and not location.missing
+        }
+
+    def remember(self, listed):
+        """Keep the listings of unchanged folders listed again ([(path, (mtime_ns,
+        entries))]): their next scans stat them instead of listing them."""
+        at, rows = timezone.now(), []
+        for path, (mtime_ns, entries) in listed:
+            location = self.location(BookLocation.FOLDER, path)
+            if location is not None and location.pk is not None:
+                rows.append((location.pk, mtime_ns, entries, at))
+                location.trusted_mtime_ns, location.folder_entries = mtime_ns, entries
+        bulk.update_rows(BookLocation, LISTING_FIELDS, rows)
+        return len(rows)
 
     def location(self, source, path):
         """The location this source keeps at this path; for a folder, the location the
@@ -257,13 +289,18 @@ class Shelf:
             "fingerprint": found.fingerprint,
             "last_seen": self._seen_at or timezone.now(),
             "missing_since": None,
+            # Its folder's listing, to remember; none (listed again next time) when it was
+            # not listed now but remembered, or could not be remembered.
+            "folder_mtime_ns": found.listing[0] if found.listing else None,
+            "folder_entries": found.listing[1] if found.listing else "",
+            "listed_at": (self._seen_at or timezone.now()) if found.listing else None,
         }
         # Inside the caller's transaction (a chunk of the scan, a review settled).
         if location is None:
             status_before = "" if book.status == Book.OWNED else book.status
             location = Known(
                 None, book.pk, found.source, found.path, values["library_root"],
-                found.fingerprint, False, status_before, book,
+                found.fingerprint, False, status_before, None, "", book,
             )  # fmt: skip
             self._new_locations[id(location)] = (location, values)  # written by flush()
             self.locations.setdefault(found.path, []).append(location)
@@ -475,6 +512,17 @@ class PendingNames(NameCache):
         series = bulk.new(Series, name=name, name_normalized=normalize_title(name))
         self.unwritten_series.append(series)
         return series
+
+
+def _trusted_mtime():
+    """The folder_mtime_ns of a listing made within LIBRARY_FULL_LISTING_HOURS, else null:
+    worked out by the database as the shelf is loaded."""
+    since = timezone.now() - timedelta(hours=settings.LIBRARY_FULL_LISTING_HOURS)
+    return Case(
+        When(listed_at__gte=since, then=F("folder_mtime_ns")),
+        default=None,
+        output_field=BigIntegerField(),
+    )
 
 
 def _minutes(seconds):

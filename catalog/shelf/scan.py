@@ -91,17 +91,19 @@ def collector_paused():
 
 
 def _scan_root(shelf, root, summary, progress, readers):
-    folders, to_read = [], set()
+    folders, to_read, listed = [], set(), []
     # What changed is read (by other processes when there are many) while the walk goes on
     # and while this process matches and writes.
     reading = readers.reading(BookLocation.FOLDER, summary.unreadable)
     recorded = shelf.signatures(BookLocation.FOLDER).get
     try:
-        for folder in book_folders(root, summary.unreadable):
+        for folder in book_folders(root, summary.unreadable, shelf.listings()):
             folders.append(folder)
             if recorded(folder.path) != folder.fingerprint:
                 to_read.add(id(folder))
                 reading.add(folder)
+            elif folder.listing is not None:  # unchanged, listed again: remembered anew
+                listed.append((folder.path, folder.listing))
     except RootProblem as problem:
         summary.skipped_roots.append((root, str(problem)))
         return
@@ -125,6 +127,7 @@ def _scan_root(shelf, root, summary, progress, readers):
                 _take(shelf, taken, summary)
                 taken = []
         _take(shelf, taken, summary)
+    shelf.remember(listed)
     gone = [
         loc for loc in known if loc.path not in seen and loc.source != BookLocation.AUDIOBOOKSHELF
     ]

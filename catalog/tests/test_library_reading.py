@@ -415,8 +415,8 @@ def _noting(started_after, walked):
 
 
 def _counted(walked):
-    def book_folders(root, unreadable):
-        for folder in folders_module.book_folders(root, unreadable):
+    def book_folders(root, unreadable, remembered=None):
+        for folder in folders_module.book_folders(root, unreadable, remembered):
             walked.append(folder)
             yield folder
 
