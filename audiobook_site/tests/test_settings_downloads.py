@@ -48,6 +48,7 @@ def settings_read(**values):
         ("AUDIOBOOKSHELF_URL", "abs.local:13378", "expected an http:// or https:// URL"),
         ("TASK_LIBRARY_SCAN_TIME", "every hour", "TASK_LIBRARY_SCAN_TIME"),
         ("ENABLE_LIBRARY_SCAN", "sometimes", "expected true or false"),
+        ("LIBRARY_FULL_LISTING_HOURS", "-1", "must be at least 0"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_setting(name, value, why):
