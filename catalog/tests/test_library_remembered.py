@@ -96,17 +96,17 @@ def test_a_file_retagged_in_a_remembered_folder_is_read_again(library, tones):
     assert summary.matched == 1 and Book.objects.get(title="The Martian").narrators == "R. C. Bray"
 
 
-def test_a_file_gone_from_a_remembered_folder_unseen_by_its_time_is_seen(library, tones):
+def test_a_file_renamed_in_a_remembered_folder_unseen_by_its_time_is_seen(library, tones):
     folder = library / "Frank Herbert" / "Dune"
     audio_file(tones, folder / "01.mp3")
     audio_file(tones, folder / "02.mp3")
     settled(library)
     scan([str(library)])
 
-    behind_the_folders_back(folder, (folder / "02.mp3").unlink)
+    behind_the_folders_back(folder, lambda: (folder / "02.mp3").rename(folder / "03.mp3"))
     summary = scan([str(library)])
 
-    assert summary.matched == 1 and files_of("Dune") == 1
+    assert summary.matched == 1 and files_of("Dune") == 2
 
 
 def test_a_file_emptied_in_a_remembered_folder_is_an_unreadable_file(library, tones):
@@ -119,7 +119,9 @@ def test_a_file_emptied_in_a_remembered_folder_is_an_unreadable_file(library, to
     (folder / "02.mp3").write_bytes(b"")
     summary = scan([str(library)])
 
-    assert [os.path.basename(u.path) for u in summary.unreadable] == ["02.mp3"]
+    assert [(os.path.basename(u.path), u.reason) for u in summary.unreadable] == [
+        ("02.mp3", "an empty (zero-byte) audio file")
+    ]
     assert files_of("Dune") == 1
 
 
@@ -164,6 +166,20 @@ def test_every_folder_is_listed_again_once_its_listing_is_older_than_the_setting
     location = Book.objects.get(title="Dune").locations.get()
     assert location.file_count == 2
     assert location.listed_at > timezone.now() - timedelta(hours=1)  # and remembered anew
+
+
+def test_an_unchanged_folder_listed_again_is_remembered_again(library, tones, listed):
+    folder = library / "Frank Herbert" / "Dune"
+    audio_file(tones, folder / "01.mp3")
+    settled(library)
+    scan([str(library)])
+    BookLocation.objects.update(listed_at=timezone.now() - timedelta(hours=25))
+    scan([str(library)])  # listed again: nothing changed
+    listed.clear()
+
+    summary = scan([str(library)])
+
+    assert summary.unchanged == 1 and str(folder) not in listed
 
 
 def test_with_the_setting_at_zero_every_folder_is_listed_at_every_scan(library, tones, settings):
