@@ -11,9 +11,10 @@ modification time changes whenever an entry is added, removed or renamed in it, 
 it is the time the folder had when it was last listed, its entries are the ones that
 listing found (its files' sizes and times are still read, one stat each: a file retagged in
 place changes those, not the folder's). Only a plain book folder's listing is kept (no
-sub-folder, nothing unreadable, no link other than its audio files and sidecars), and only
-when the folder had not changed for SETTLED_NS before the walk began: a change in the same
-tick of the folder's clock as the listing (FAT keeps two seconds) could not be told apart.
+sub-folder, nothing unreadable, no link but its audio files: a link's target may become a
+folder with no change to the folder holding it), and only when the folder had not changed
+for SETTLED_NS before the walk began: a change in the same tick of the folder's clock as
+the listing (FAT keeps two seconds) could not be told apart.
 Some file systems keep folder times badly (mergerfs over branches that each hold the
 folder, NFS caching attributes): the scan lists every folder again once a listing is older
 than LIBRARY_FULL_LISTING_HOURS (0: always).
