@@ -226,11 +226,11 @@ def fake_qbittorrent(service_server, settings, tmp_path, request):
 @pytest.fixture
 def shelf(settings, tmp_path):
     """An empty library folder, the import target."""
-    library = tmp_path / "library"
-    library.mkdir()
-    settings.LIBRARY_PATHS = [str(library)]
-    settings.LIBRARY_IMPORT_PATH = str(library)
-    return library
+    root = tmp_path / "library"
+    root.mkdir()
+    settings.LIBRARY_PATHS = [str(root)]
+    settings.LIBRARY_IMPORT_PATH = str(root)
+    return root
 
 
 @pytest.fixture
@@ -246,7 +246,7 @@ def pace_store(monkeypatch, tmp_path):
 
 # --- the library scan: real audio made by ffmpeg (shelf_audio) ---------------------------
 
-from catalog.tests.shelf_audio import tones  # noqa: E402, F401 - a fixture for every test here
+from catalog.tests.shelf_audio import library, tones  # noqa: E402, F401 - fixtures for all
 
 
 @pytest.fixture

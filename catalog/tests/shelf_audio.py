@@ -39,6 +39,16 @@ def tones(tmp_path_factory):
     return made
 
 
+@pytest.fixture
+def library(tmp_path, settings):
+    """An empty library folder, the only source of the library scan."""
+    root = tmp_path / "audiobooks"
+    root.mkdir()
+    settings.LIBRARY_PATHS = [str(root)]
+    settings.AUDIOBOOKSHELF_URL = ""
+    return root
+
+
 def audio_file(tones, path, **tags):
     """Copy a tone to `path` (its extension says the format) and write `tags` to it:
     title, album, artist, album_artist, composer, genre, year, series, part, asin, isbn,

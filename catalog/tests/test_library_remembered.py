@@ -19,14 +19,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 AN_HOUR_AGO = time.time() - 3600
 
 
-@pytest.fixture
-def library(tmp_path, settings):
-    root = tmp_path / "audiobooks"
-    root.mkdir()
-    settings.LIBRARY_PATHS = [str(root)]
-    settings.AUDIOBOOKSHELF_URL = ""
-    settings.LIBRARY_FULL_LISTING_HOURS = 24
-    return root
+def remembered_book(library, tones, *names):
+    """Dune by Frank Herbert, these audio files in its folder, settled and scanned: the
+    folder's listing remembered. -> its folder."""
+    folder = library / "Frank Herbert" / "Dune"
+    for name in names:
+        audio_file(tones, folder / name)
+    settled(library)
+    scan([str(library)])
+    return folder
 
 
 def settled(root):
@@ -61,10 +62,7 @@ def files_of(title):
 
 
 def test_an_unchanged_book_folder_is_not_listed_again(library, tones, listed):
-    folder = library / "Frank Herbert" / "Dune"
-    audio_file(tones, folder / "01.mp3")
-    settled(library)
-    scan([str(library)])
+    folder = remembered_book(library, tones, "01.mp3")
     listed.clear()
 
     summary = scan([str(library)])
@@ -74,10 +72,7 @@ def test_an_unchanged_book_folder_is_not_listed_again(library, tones, listed):
 
 
 def test_a_file_added_to_a_remembered_folder_is_seen(library, tones):
-    folder = library / "Frank Herbert" / "Dune"
-    audio_file(tones, folder / "01.mp3")
-    settled(library)
-    scan([str(library)])
+    folder = remembered_book(library, tones, "01.mp3")
 
     audio_file(tones, folder / "02.mp3")
     summary = scan([str(library)])
@@ -97,11 +92,7 @@ def test_a_file_retagged_in_a_remembered_folder_is_read_again(library, tones):
 
 
 def test_a_file_renamed_in_a_remembered_folder_unseen_by_its_time_is_seen(library, tones):
-    folder = library / "Frank Herbert" / "Dune"
-    audio_file(tones, folder / "01.mp3")
-    audio_file(tones, folder / "02.mp3")
-    settled(library)
-    scan([str(library)])
+    folder = remembered_book(library, tones, "01.mp3", "02.mp3")
 
     behind_the_folders_back(folder, lambda: (folder / "02.mp3").rename(folder / "03.mp3"))
     summary = scan([str(library)])
@@ -110,11 +101,7 @@ def test_a_file_renamed_in_a_remembered_folder_unseen_by_its_time_is_seen(librar
 
 
 def test_a_file_emptied_in_a_remembered_folder_is_an_unreadable_file(library, tones):
-    folder = library / "Frank Herbert" / "Dune"
-    audio_file(tones, folder / "01.mp3")
-    audio_file(tones, folder / "02.mp3")
-    settled(library)
-    scan([str(library)])
+    folder = remembered_book(library, tones, "01.mp3", "02.mp3")
 
     (folder / "02.mp3").write_bytes(b"")
     summary = scan([str(library)])
@@ -149,13 +136,8 @@ def test_a_link_in_a_book_folder_that_becomes_a_disc_folder_is_seen(library, ton
     assert files_of("Dune") == 2
 
 
-def test_every_folder_is_listed_again_once_its_listing_is_older_than_the_setting(
-    library, tones
-):
-    folder = library / "Frank Herbert" / "Dune"
-    audio_file(tones, folder / "01.mp3")
-    settled(library)
-    scan([str(library)])
+def test_every_folder_is_listed_again_once_its_listing_is_older_than_the_setting(library, tones):
+    folder = remembered_book(library, tones, "01.mp3")
     behind_the_folders_back(folder, lambda: audio_file(tones, folder / "02.mp3"))
     scan([str(library)])
     assert files_of("Dune") == 1  # trusted: what the folder's time hides is not seen yet
@@ -169,10 +151,7 @@ def test_every_folder_is_listed_again_once_its_listing_is_older_than_the_setting
 
 
 def test_an_unchanged_folder_listed_again_is_remembered_again(library, tones, listed):
-    folder = library / "Frank Herbert" / "Dune"
-    audio_file(tones, folder / "01.mp3")
-    settled(library)
-    scan([str(library)])
+    folder = remembered_book(library, tones, "01.mp3")
     BookLocation.objects.update(listed_at=timezone.now() - timedelta(hours=25))
     scan([str(library)])  # listed again: nothing changed
     listed.clear()
@@ -184,10 +163,7 @@ def test_an_unchanged_folder_listed_again_is_remembered_again(library, tones, li
 
 def test_with_the_setting_at_zero_every_folder_is_listed_at_every_scan(library, tones, settings):
     settings.LIBRARY_FULL_LISTING_HOURS = 0
-    folder = library / "Frank Herbert" / "Dune"
-    audio_file(tones, folder / "01.mp3")
-    settled(library)
-    scan([str(library)])
+    folder = remembered_book(library, tones, "01.mp3")
 
     behind_the_folders_back(folder, lambda: audio_file(tones, folder / "02.mp3"))
     scan([str(library)])

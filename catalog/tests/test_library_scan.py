@@ -25,15 +25,6 @@ def _fresh_health():
     health.forget_cache()  # an earlier test's identical record must not hold this one back
 
 
-@pytest.fixture
-def library(tmp_path, settings):
-    root = tmp_path / "audiobooks"
-    root.mkdir()
-    settings.LIBRARY_PATHS = [str(root)]
-    settings.AUDIOBOOKSHELF_URL = ""
-    return root
-
-
 def book(title, *authors, **fields):
     created = Book.objects.create(title=title, **fields)
     created.authors.set(Author.objects.get_or_create(name=name)[0] for name in authors)
