@@ -13,7 +13,10 @@ which says whether trying again later can help. No message carries a secret: the
 the path, never the query string, cookies or headers.
 """
 
+import heapq
+import itertools
 import logging
+import os
 import socket
 import threading
 import time
@@ -89,18 +92,16 @@ class _Deadline:
 
     def __init__(self, seconds):
         self.ends = time.monotonic() + seconds
-        self.passed = False
+        self.passed = self.done = False
         self.sockets = []
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def __enter__(self):
         _watch.deadline = self
-        self._timer.start()
+        _watchdog.watch(self)
         return self
 
     def __exit__(self, *exc):
-        self._timer.cancel()
+        self.done = True  # the watchdog forgets it; its sockets may serve the next call
         _watch.deadline = None
 
     def add(self, sock):
@@ -108,7 +109,9 @@ class _Deadline:
         if self.passed:
             self._shut(sock)
 
-    def _expire(self):
+    def expire(self):
+        if self.done:  # ended as its deadline passed
+            return
         self.passed = True
         for sock in list(self.sockets):
             self._shut(sock)
@@ -121,6 +124,53 @@ class _Deadline:
             pass
 
 
+class _Watchdog:
+    """One thread for the deadlines of every call of a process, asleep until the earliest
+    passes. (A timer thread started for each call cost more CPU than reading its answer.)
+    A call that ended is only marked done, and dropped when the watchdog next wakes."""
+
+    def __init__(self):
+        self._forked()
+        os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self):
+        self._changed = threading.Condition(threading.Lock())
+        self._due = []  # a heap of (ends, n, _Deadline)
+        self._numbers = itertools.count()  # ties broken by order: deadlines never compared
+        self._thread = None
+
+    def watch(self, deadline):
+        with self._changed:
+            heapq.heappush(self._due, (deadline.ends, next(self._numbers), deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="http-deadlines")
+                self._thread.daemon = True
+                self._thread.start()
+            elif self._due[0][2] is deadline:  # earlier than what the thread waits for
+                self._changed.notify()
+
+    def _run(self):
+        while True:
+            with self._changed:
+                passed = self._passed()
+                if not passed:
+                    wait = self._due[0][0] - time.monotonic() if self._due else None
+                    self._changed.wait(wait)
+                    continue
+            for deadline in passed:
+                deadline.expire()
+
+    def _passed(self):
+        """The deadlines that passed (the ended ones dropped), off the heap."""
+        now, passed = time.monotonic(), []
+        while self._due and (self._due[0][2].done or self._due[0][0] <= now):
+            deadline = heapq.heappop(self._due)[2]
+            if not deadline.done:
+                passed.append(deadline)
+        return passed
+
+
+_watchdog = _Watchdog()
 _watch = threading.local()
 
 

@@ -1,9 +1,11 @@
 """What a service may send us has limits: body size, time, depth."""
 
 import re
+import threading
 import time
 
 import pytest
+from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from catalog.clients.audnexus import AudnexusClient
@@ -48,6 +50,73 @@ def test_a_server_sending_a_byte_every_so_often_is_cut_off_at_the_calls_deadline
     server.expect_request("/drip").respond_with_handler(lambda request: Response(drip()))
     with pytest.raises(ServiceUnavailable, match="no answer within 1.5s"):
         call("Svc", build_session(), "GET", server.url_for("/drip"))
+
+
+def _dripping(pace=0.5, drops=600, until=None):
+    """A handler sending a byte every `pace` seconds, `drops` times or until `until` is set."""
+
+    def drip():
+        for _ in range(drops):
+            if until is not None and until.is_set():
+                return
+            time.sleep(pace)
+            yield b"x"
+
+    return lambda request: Response(drip())
+
+
+@pytest.fixture
+def threaded_server():
+    """A local server that answers requests at the same time."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def test_a_call_with_a_nearer_deadline_is_cut_off_while_a_longer_one_goes_on(
+    threaded_server, settings
+):
+    settings.HTTP_TIMEOUT_SECONDS = 5
+    enough = threading.Event()
+    threaded_server.expect_request("/drip").respond_with_handler(_dripping(until=enough))
+    url, outcome = threaded_server.url_for("/drip"), []
+
+    def longer_call():
+        try:
+            outcome.append(call("Svc", build_session(), "GET", url).status_code)
+        except ServiceUnavailable as error:
+            outcome.append(str(error))
+
+    settings.HTTP_DEADLINE_SECONDS = 60
+    longer = threading.Thread(target=longer_call, daemon=True)
+    longer.start()
+    while not threaded_server.log:  # asked: its deadline is the one the watchdog waits for
+        time.sleep(0.05)
+    settings.HTTP_DEADLINE_SECONDS = 1.5
+
+    with pytest.raises(ServiceUnavailable, match="no answer within 1.5s"):
+        call("Svc", build_session(), "GET", url)
+
+    assert outcome == []  # the longer call goes on: cut off at its own deadline only
+    enough.set()
+    longer.join()
+    assert outcome == [200]
+
+
+def test_a_deadline_ends_with_its_call_not_with_the_next_on_the_same_connection(server, settings):
+    settings.HTTP_TIMEOUT_SECONDS = 5
+    server.expect_request("/quick").respond_with_data(b"ok")
+    server.expect_request("/drip").respond_with_handler(_dripping(pace=0.5, drops=5))
+    session = build_session()
+    settings.HTTP_DEADLINE_SECONDS = 1
+    call("Svc", session, "GET", server.url_for("/quick"))  # its deadline passes during the next
+    settings.HTTP_DEADLINE_SECONDS = 30
+
+    response = call("Svc", session, "GET", server.url_for("/drip"))
+
+    assert response.content == b"xxxxx"
 
 
 def test_scrub_cleans_json_of_any_depth():
