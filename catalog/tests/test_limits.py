@@ -3,6 +3,7 @@
 import re
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -105,16 +106,46 @@ def test_a_call_with_a_nearer_deadline_is_cut_off_while_a_longer_one_goes_on(
     assert outcome == [200]
 
 
-def test_a_deadline_ends_with_its_call_not_with_the_next_on_the_same_connection(server, settings):
+class _KeptAlive(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive, as real services answer: /quick at once, /drip a byte
+    every half second, five of them."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        body = b"ok" if self.path == "/quick" else b"xxxxx"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        for byte in body:
+            if self.path != "/quick":
+                time.sleep(0.5)
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def kept_alive():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _KeptAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_deadline_ends_with_its_call_not_with_the_next_on_the_same_connection(
+    kept_alive, settings
+):
     settings.HTTP_TIMEOUT_SECONDS = 5
-    server.expect_request("/quick").respond_with_data(b"ok")
-    server.expect_request("/drip").respond_with_handler(_dripping(pace=0.5, drops=5))
     session = build_session()
     settings.HTTP_DEADLINE_SECONDS = 1
-    call("Svc", session, "GET", server.url_for("/quick"))  # its deadline passes during the next
+    call("Svc", session, "GET", f"{kept_alive}/quick")  # its deadline passes during the next
     settings.HTTP_DEADLINE_SECONDS = 30
 
-    response = call("Svc", session, "GET", server.url_for("/drip"))
+    response = call("Svc", session, "GET", f"{kept_alive}/drip")  # on the same connection
 
     assert response.content == b"xxxxx"
 
