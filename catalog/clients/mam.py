@@ -327,11 +327,6 @@ class MamClient:
         """The account's state from jsonLoad.php: a dict of MamAccount fields (not saved)."""
         return self._get(ACCOUNT_PATH, None, lambda response: parse_account(_json_body(response)))
 
-    def check_session(self):
-        """Raise a clear ServiceError when the session does not work."""
-        self.search(text="", per_page=5)
-        return True
-
 
 def _torrent_body(response):
     body = response.content
