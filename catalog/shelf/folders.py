@@ -87,7 +87,7 @@ def book_folders(root, unreadable, remembered=None):
         raise RootProblem(f"{root} cannot be read: {error.strerror or error}") from None
     for path, size, mtime in audio:
         name = os.path.splitext(os.path.basename(path))[0]
-        yield _book(path, root, (name,), [(path, size, mtime)], {}, None)
+        yield _book(path, root, (name,), [(path, size, mtime)], {})
     pending = [path for path, _ in reversed(folders)]  # a stack: depth first, in name order
     while pending:
         folder = pending.pop()

@@ -145,7 +145,6 @@ class Shelf:
                 rows.append((location.pk, mtime_ns, entries, at))
                 location.trusted_mtime_ns, location.folder_entries = mtime_ns, entries
         bulk.update_rows(BookLocation, LISTING_FIELDS, rows)
-        return len(rows)
 
     def location(self, source, path):
         """The location this source keeps at this path; for a folder, the location the
@@ -279,6 +278,7 @@ class Shelf:
 
     def _own(self, book, found, location=None):
         """The copy recorded at its path, the book owned, what it lacks filled in."""
+        seen = self._seen_at or timezone.now()
         values = {
             "library_root": found.root[:1024],
             "external_id": found.external_id[:64],
@@ -287,13 +287,13 @@ class Shelf:
             "size_bytes": found.size_bytes,
             "file_count": found.file_count,
             "fingerprint": found.fingerprint,
-            "last_seen": self._seen_at or timezone.now(),
+            "last_seen": seen,
             "missing_since": None,
             # Its folder's listing, to remember; none (listed again next time) when it was
             # not listed now but remembered, or could not be remembered.
             "folder_mtime_ns": found.listing[0] if found.listing else None,
             "folder_entries": found.listing[1] if found.listing else "",
-            "listed_at": (self._seen_at or timezone.now()) if found.listing else None,
+            "listed_at": seen if found.listing else None,
         }
         # Inside the caller's transaction (a chunk of the scan, a review settled).
         if location is None:
